@@ -1,0 +1,60 @@
+/**
+ * The typed messages between the session engine (main thread, peers/) and the route engine
+ * (worker thread, daemon/rib/). Plain structured-clone data; UPDATE bodies travel as
+ * transferable ArrayBuffers so no bytes are copied across the thread boundary.
+ */
+import type { WireError } from '../peers/wire/errors.js';
+
+/** What the route engine needs to know about an Established session. */
+export interface PeerSessionInfo {
+  readonly peer: string;
+  /** Incremented per Established session, so late messages about an old session are dropped. */
+  readonly session: number;
+  readonly localAs: number;
+  readonly peerAs: number;
+  readonly ebgp: boolean;
+  readonly routerId: number;
+  readonly peerRouterId: number;
+  /** Codec context with Sets flattened to arrays (structured clone keeps Sets, but be explicit). */
+  readonly ctx: {
+    as4: boolean;
+    extendedMessage: boolean;
+    addPathRx: number[];
+    addPathTx: number[];
+    ebgp: boolean;
+    families: number[];
+  };
+  /** Next hops we advertise ourselves with (next-hop-self), per family, as text. */
+  readonly nextHopV4?: string;
+  readonly nextHopV6?: string;
+  readonly nextHopV6LinkLocal?: string;
+  readonly enhancedRouteRefresh: boolean;
+}
+
+export interface OriginatedPrefix {
+  readonly prefix: string;
+  readonly communities?: readonly string[];
+  readonly largeCommunities?: readonly string[];
+}
+
+/** Main thread -> route engine. */
+export type ToEngine =
+  | { t: 'peer-up'; info: PeerSessionInfo }
+  | { t: 'peer-down'; peer: string; session: number }
+  | { t: 'update'; peer: string; session: number; body: ArrayBuffer; receivedAt: number }
+  | { t: 'route-refresh'; peer: string; session: number; afi: number; safi: number }
+  | { t: 'xoff'; peer: string; session: number }
+  | { t: 'xon'; peer: string; session: number }
+  | { t: 'originate'; prefixes: readonly OriginatedPrefix[] }
+  | { t: 'query'; id: number; q: EngineQuery }
+  | { t: 'stop' };
+
+export type EngineQuery = { kind: 'routes'; peer?: string } | { kind: 'stats' };
+
+/** Route engine -> main thread. */
+export type FromEngine =
+  | { t: 'send'; peer: string; session: number; msgs: ArrayBuffer[] }
+  | { t: 'reset'; peer: string; session: number; error: WireError }
+  | { t: 'query-result'; id: number; result: unknown }
+  | { t: 'stats'; peer: string; session: number; received: number; accepted: number; advertised: number }
+  | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; event: string; fields: Record<string, unknown> };

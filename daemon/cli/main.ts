@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * `rackroute`: the operator's CLI. Talks to rackrouted over the control socket; prints human
+ * tables by default and the raw JSON with --json. Input: argv; output: stdout/stderr, exit code.
+ */
+import { callDaemon, ControlError, DEFAULT_SOCKET } from '../control/client.js';
+import { renderNeighbors, renderRoutes, renderStatus } from './render.js';
+
+const USAGE = `usage: rackroute [--socket PATH] [--json] COMMAND
+commands:
+  status                          daemon version, uptime, router id, counts
+  neighbors [PEER]                BGP sessions: state, uptime, last error, capabilities, prefixes
+  routes [--peer PEER] [--received|--advertised]
+                                  routes received from / advertised to each peer`;
+
+interface Args {
+  socket: string;
+  json: boolean;
+  words: string[];
+  flags: Map<string, string | true>;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { socket: process.env.RACKROUTE_SOCKET ?? DEFAULT_SOCKET, json: false, words: [], flags: new Map() };
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i] ?? '';
+    if (w === '--json') a.json = true;
+    else if (w === '--socket') a.socket = argv[++i] ?? a.socket;
+    else if (w === '--peer') a.flags.set('peer', argv[++i] ?? '');
+    else if (w.startsWith('--')) a.flags.set(w.slice(2), true);
+    else a.words.push(w);
+  }
+  return a;
+}
+
+async function run(a: Args): Promise<number> {
+  const [cmd, arg] = a.words;
+  let result: unknown;
+  let render: (r: unknown, a: Args) => string;
+  switch (cmd) {
+    case 'status':
+      result = await callDaemon(a.socket, 'status');
+      render = (r) => renderStatus(r);
+      break;
+    case 'neighbors':
+    case 'neighbours':
+      result = await callDaemon(a.socket, 'neighbors', arg ? { peer: arg } : {});
+      render = (r) => renderNeighbors(r);
+      break;
+    case 'routes': {
+      const peer = a.flags.get('peer');
+      result = await callDaemon(a.socket, 'routes', typeof peer === 'string' ? { peer } : {});
+      const which = a.flags.has('received') ? 'received' : a.flags.has('advertised') ? 'advertised' : 'both';
+      render = (r) => renderRoutes(r, which);
+      break;
+    }
+    case undefined:
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return cmd ? 0 : 2;
+    default:
+      process.stderr.write(`rackroute: unknown command '${cmd}'\n${USAGE}\n`);
+      return 2;
+  }
+  process.stdout.write(a.json ? JSON.stringify(result, null, 2) + '\n' : render(result, a));
+  return 0;
+}
+
+run(parseArgs(process.argv.slice(2))).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`rackroute: ${err instanceof ControlError || err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

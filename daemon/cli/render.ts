@@ -1,0 +1,62 @@
+/**
+ * Human tables for the CLI from the control API's JSON. Pure: strings in, strings out.
+ */
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+function since(ms: unknown): string {
+  if (typeof ms !== 'number' || ms <= 0) return '-';
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}h${m}m` : m ? `${m}m${s % 60}s` : `${s}s`;
+}
+
+interface NeighborJson {
+  name: string;
+  address: string;
+  asn: number | string;
+  state: string;
+  uptimeMs?: number;
+  lastError?: string;
+  prefixes?: { received: number; advertised: number };
+}
+
+export function renderNeighbors(r: unknown): string {
+  const list = (r as { neighbors?: NeighborJson[] }).neighbors ?? [];
+  return table(
+    ['PEER', 'ADDRESS', 'AS', 'STATE', 'UP', 'RCVD', 'SENT', 'LAST ERROR'],
+    list.map((n) => [n.name, n.address, String(n.asn), n.state, since(n.uptimeMs), String(n.prefixes?.received ?? 0), String(n.prefixes?.advertised ?? 0), n.lastError ?? '']),
+  );
+}
+
+interface RouteJson {
+  prefix: string;
+  mpNextHop?: string;
+  attrs: { nextHop?: string; asPath?: string; origin?: string; med?: number; localPref?: number; communities?: string[]; largeCommunities?: string[] };
+}
+
+export function renderRoutes(r: unknown, which: 'received' | 'advertised' | 'both'): string {
+  const peers = r as Record<string, { received: RouteJson[]; advertised: RouteJson[] }>;
+  const rows: string[][] = [];
+  for (const [peer, v] of Object.entries(peers)) {
+    const add = (dir: string, list: RouteJson[]): void => {
+      for (const x of list)
+        rows.push([peer, dir, x.prefix, x.mpNextHop ?? x.attrs.nextHop ?? '', x.attrs.asPath ?? '', x.attrs.origin ?? '', [...(x.attrs.communities ?? []), ...(x.attrs.largeCommunities ?? [])].join(' ')]);
+    };
+    if (which !== 'advertised') add('in', v.received);
+    if (which !== 'received') add('out', v.advertised);
+  }
+  return table(['PEER', 'DIR', 'PREFIX', 'NEXT HOP', 'AS PATH', 'ORIGIN', 'COMMUNITIES'], rows);
+}
+
+export function renderStatus(r: unknown): string {
+  const s = r as Record<string, unknown>;
+  return Object.entries(s)
+    .map(([k, v]) => `${k.padEnd(14)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('\n') + '\n';
+}

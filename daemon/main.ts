@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * `rackrouted`: the daemon's entry point. Parses flags, loads and validates the config
+ * (`--check` stops there), starts the BGP speaker and the control socket, and on SIGTERM/SIGINT
+ * sends every peer Cease/Administrative Shutdown with a reason (RFC 9003) before exiting.
+ */
+import { readFileSync } from 'node:fs';
+import { runCheck } from '../config/check.js';
+import { loadConfigFile } from '../config/load.js';
+import { DEFAULT_CONFIG_PATH, formatError } from '../config/schema.js';
+import { ControlServer } from './control/server.js';
+import { createLogger } from './log.js';
+import { Speaker } from './speaker.js';
+
+const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--version]
+  --config FILE   configuration (default ${DEFAULT_CONFIG_PATH})
+  --check         validate the configuration, print it canonically (or every error as file:line), exit`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let configPath = DEFAULT_CONFIG_PATH;
+  let check = false;
+  let quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--config' || a === '-c') configPath = argv[++i] ?? '';
+    else if (a === '--check') check = true;
+    else if (a === '--quiet') quiet = true;
+    else if (a === '--version') {
+      process.stdout.write(`rackrouted ${version()}\n`);
+      return 0;
+    } else {
+      process.stderr.write(`rackrouted: unknown argument '${a}'\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  if (check) return runCheck(configPath, quiet ? { stdout: { write: () => true }, stderr: process.stderr } : process);
+
+  const { config, errors } = await loadConfigFile(configPath);
+  if (!config || errors.length > 0) {
+    process.stderr.write(errors.map((e) => `${formatError(e)}\n`).join(''));
+    return 1;
+  }
+  const log = createLogger(config.log.level);
+  const speaker = new Speaker(config, log);
+  const control = new ControlServer(
+    config.control.socket,
+    {
+      status: () => speaker.status(version()),
+      neighbors: (p) => speaker.neighbors(typeof p.peer === 'string' ? p.peer : undefined),
+      routes: (p) => speaker.routes(typeof p.peer === 'string' ? p.peer : undefined),
+    },
+    config.control.group,
+  );
+  await speaker.start();
+  await control.start();
+  log.info({ event: 'daemon.started', version: version(), routerId: config.node.routerId, asn: config.node.asn, peers: config.peers.length }, 'rackrouted started');
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event: 'daemon.stopping', signal }, 'shutting down');
+    void (async () => {
+      await speaker.stop(`rackrouted shutting down (${signal})`);
+      await control.stop();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => log.warn({ event: 'config.reload.unsupported' }, 'reload is not implemented yet; restart to apply config changes'));
+  return -1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`rackrouted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,275 @@
+/**
+ * The BGP speaker process wiring: one Session per configured peer, the listener that hands
+ * inbound connections to them, and the route-engine worker they feed. Session events become
+ * bus messages to the engine; engine output becomes socket writes. Also answers the control
+ * API's questions about neighbours and routes. Edge: owns sessions, listener and worker.
+ */
+import os from 'node:os';
+import type { Config, PeerConfig } from '../config/schema.js';
+import { communityValue } from '../config/schema.js';
+import { Session, type SessionEvents } from '../peers/session.js';
+import { Listener } from '../peers/listener.js';
+import type { Negotiated } from '../peers/negotiate.js';
+import type { DownReason } from '../peers/down.js';
+import { parseIp, ipToString, u32ToIpv4 } from '../peers/wire/ip.js';
+import { CeaseSubcode } from '../peers/wire/constants.js';
+import type { FromEngine, OriginatedPrefix } from './bus.js';
+import { EngineClient } from './rib/engine-client.js';
+import { nextHopsFor } from './next-hop.js';
+import { sessionConfig } from './peer-config.js';
+import type { Logger } from './log.js';
+
+const MSG_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-refresh'];
+
+interface PeerEntry {
+  cfg: PeerConfig;
+  session: Session;
+  log: Logger;
+  messages: { in: Record<string, number>; out: Record<string, number> };
+  flaps: number;
+  lastNotification?: { direction: 'sent' | 'received'; code: number; subcode: number; text: string };
+}
+
+export class Speaker {
+  private readonly peers = new Map<string, PeerEntry>();
+  private readonly byAddress = new Map<string, PeerEntry>();
+  private readonly engine = new EngineClient();
+  private listener?: Listener;
+  readonly startedAt = Date.now();
+
+  constructor(
+    private cfg: Config,
+    private readonly log: Logger,
+  ) {
+    this.engine.onMessage((m) => this.fromEngine(m));
+  }
+
+  async start(): Promise<void> {
+    this.engine.post({ t: 'originate', prefixes: originated(this.cfg) });
+    for (const p of this.cfg.peers) this.addPeer(p);
+    if (this.cfg.bgp.listen) {
+      this.listener = new Listener((addr, sock) => {
+        const e = this.byAddress.get(canonical(addr));
+        if (!e) {
+          this.log.warn({ event: 'connection.rejected', remote: addr }, 'connection from an unconfigured address');
+          return false;
+        }
+        e.session.offer(sock);
+        return true;
+      });
+      await this.listener.listen(this.cfg.bgp.listenAddresses, this.cfg.bgp.listenPort);
+    }
+    for (const e of this.peers.values()) e.session.start();
+  }
+
+  private addPeer(p: PeerConfig): void {
+    const log = this.log.child({ comp: 'session', peer: p.name });
+    const entry: PeerEntry = {
+      cfg: p,
+      log,
+      session: new Session(sessionConfig(this.cfg, p), this.sessionEvents()),
+      messages: { in: {}, out: {} },
+      flaps: 0,
+    };
+    this.peers.set(p.name, entry);
+    this.byAddress.set(canonical(p.address), entry);
+  }
+
+  private entryOf(s: Session): PeerEntry {
+    const e = this.peers.get(s.cfg.name);
+    if (!e) throw new Error(`session ${s.cfg.name} has no peer entry`);
+    return e;
+  }
+
+  private sessionEvents(): SessionEvents {
+    return {
+      established: (s, n, conn) => this.established(s, n, conn.localAddress, conn.remoteAddress),
+      down: (s, reason, wasEstablished) => {
+        const e = this.entryOf(s);
+        if (wasEstablished) {
+          e.flaps++;
+          this.engine.post({ t: 'peer-down', peer: s.cfg.name, session: s.sessionId });
+        }
+        if (reason.kind === 'notification-sent' || reason.kind === 'notification-received')
+          e.lastNotification = { direction: reason.kind === 'notification-sent' ? 'sent' : 'received', code: reason.code, subcode: reason.subcode, text: reason.text };
+        e.log.info({ event: 'session.down', reason, wasEstablished }, `session down: ${describeDown(reason)}`);
+      },
+      update: (s, body) => {
+        const buf = body.buffer as ArrayBuffer;
+        const whole = body.byteOffset === 0 && body.byteLength === buf.byteLength;
+        const owned = whole ? buf : (body.slice().buffer as ArrayBuffer);
+        this.engine.post({ t: 'update', peer: s.cfg.name, session: s.sessionId, body: owned, receivedAt: Date.now() }, [owned]);
+      },
+      routeRefresh: (s, msg) => {
+        // RFC 7313 §4: BoRR/EoRR from the peer only mark its re-advertisement; a normal request asks us to re-send.
+        if (msg.subtype === 0) this.engine.post({ t: 'route-refresh', peer: s.cfg.name, session: s.sessionId, afi: msg.afi, safi: msg.safi });
+      },
+      writable: (s, ok) => this.engine.post({ t: ok ? 'xon' : 'xoff', peer: s.cfg.name, session: s.sessionId }),
+      message: (s, dir, type) => {
+        const m = this.entryOf(s).messages[dir];
+        const name = MSG_NAMES[type] ?? `type-${type}`;
+        m[name] = (m[name] ?? 0) + 1;
+      },
+    };
+  }
+
+  private established(s: Session, n: Negotiated, localAddress: string, remoteAddress: string): void {
+    const e = this.entryOf(s);
+    e.log.info({ event: 'session.up', remote: remoteAddress, local: localAddress, asn: n.remoteAsn, holdTime: n.holdTime }, 'session established');
+    this.engine.post({
+      t: 'peer-up',
+      info: {
+        peer: s.cfg.name,
+        session: s.sessionId,
+        localAs: n.localAsn,
+        peerAs: n.remoteAsn,
+        ebgp: n.localAsn !== n.remoteAsn,
+        routerId: s.cfg.fsm.local.bgpId,
+        peerRouterId: n.remoteId,
+        ctx: {
+          as4: n.context.as4,
+          extendedMessage: n.context.extendedMessage,
+          addPathRx: [...n.context.addPathRx],
+          addPathTx: [...n.context.addPathTx],
+          ebgp: n.context.ebgp,
+          families: [...n.context.families],
+        },
+        ...nextHopsFor(localAddress, os.networkInterfaces()),
+        enhancedRouteRefresh: n.enhancedRouteRefresh,
+      },
+    });
+  }
+
+  private fromEngine(m: FromEngine): void {
+    switch (m.t) {
+      case 'send': {
+        const e = this.peers.get(m.peer);
+        if (e && e.session.sessionId === m.session) e.session.sendUpdates(m.msgs.map((b) => new Uint8Array(b)));
+        return;
+      }
+      case 'reset': {
+        const e = this.peers.get(m.peer);
+        if (e && e.session.sessionId === m.session) e.session.updateError(m.error);
+        return;
+      }
+      case 'log':
+        this.log[m.level]({ ...m.fields, event: m.event }, m.event);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---- control API ----
+
+  async neighbors(peer?: string): Promise<unknown> {
+    const stats = (await this.engine.query({ kind: 'stats' })) as { peers: { peer: string; received: number; advertised: number }[] };
+    const counts = new Map(stats.peers.map((p) => [p.peer, p]));
+    const list = [...this.peers.values()]
+      .filter((e) => peer === undefined || e.cfg.name === peer || e.cfg.address === peer)
+      .map((e) => this.neighborJson(e, counts.get(e.cfg.name)));
+    if (peer !== undefined && list.length === 0) throw new Error(`no such peer: ${peer}`);
+    return { neighbors: list };
+  }
+
+  private neighborJson(e: PeerEntry, c?: { received: number; advertised: number }): unknown {
+    const s = e.session;
+    const n = s.negotiated;
+    const conn = s.connection;
+    const up = s.state === 'Established';
+    return {
+      name: e.cfg.name,
+      address: e.cfg.address,
+      port: e.cfg.port,
+      asn: e.cfg.asn,
+      passive: e.cfg.passive,
+      state: s.state,
+      uptimeMs: up ? Date.now() - s.establishedAt : 0,
+      flaps: e.flaps,
+      ...(s.lastDown ? { lastError: describeDown(s.lastDown), lastDown: s.lastDown } : {}),
+      ...(e.lastNotification ? { lastNotification: e.lastNotification } : {}),
+      ...(conn ? { local: `${conn.localAddress}:${conn.localPort}`, remote: `${conn.remoteAddress}:${conn.remotePort}`, direction: conn.direction } : {}),
+      ...(n && up
+        ? {
+            remoteAsn: n.remoteAsn,
+            remoteRouterId: u32ToIpv4(n.remoteId),
+            holdTime: n.holdTime,
+            keepaliveTime: n.keepaliveTime,
+            families: n.families.map((f) => (f.afi === 1 ? 'ipv4-unicast' : f.afi === 2 ? 'ipv6-unicast' : `${f.afi}/${f.safi}`)),
+            capabilities: n.capabilities,
+            ...(n.fqdn ? { remoteHostname: n.fqdn.hostname } : {}),
+          }
+        : {}),
+      prefixes: { received: c?.received ?? 0, advertised: c?.advertised ?? 0 },
+      messages: e.messages,
+    };
+  }
+
+  routes(peer?: string): Promise<unknown> {
+    if (peer !== undefined && !this.peers.has(peer)) throw new Error(`no such peer: ${peer}`);
+    return this.engine.query(peer === undefined ? { kind: 'routes' } : { kind: 'routes', peer });
+  }
+
+  status(version: string): unknown {
+    const states: Record<string, number> = {};
+    for (const e of this.peers.values()) states[e.session.state] = (states[e.session.state] ?? 0) + 1;
+    return {
+      version,
+      pid: process.pid,
+      uptimeMs: Date.now() - this.startedAt,
+      routerId: this.cfg.node.routerId,
+      asn: this.cfg.node.asn,
+      peers: this.peers.size,
+      sessions: states,
+      originated: this.cfg.originate.map((o) => o.prefix),
+    };
+  }
+
+  /** RFC 4486 / RFC 9003: Cease/Administrative Shutdown with a reason to every peer, then stop. */
+  async stop(message: string): Promise<void> {
+    for (const e of this.peers.values()) e.session.stop(message, CeaseSubcode.AdministrativeShutdown);
+    await this.listener?.close();
+    // Give the NOTIFICATIONs a moment to leave before the sockets are destroyed.
+    await new Promise((r) => setTimeout(r, 200));
+    for (const e of this.peers.values()) e.session.destroy();
+    await this.engine.stop();
+  }
+}
+
+function canonical(addr: string): string {
+  const b = parseIp(addr);
+  return b ? ipToString(b) : addr;
+}
+
+function originated(cfg: Config): OriginatedPrefix[] {
+  return cfg.originate.map((o) => ({
+    prefix: o.prefix,
+    communities: o.communities.map((c) => {
+      const v = communityValue(c);
+      return v === undefined ? c : `${v >>> 16}:${v & 0xffff}`;
+    }),
+    largeCommunities: o.largeCommunities,
+  }));
+}
+
+/** One line for logs and `rackroute neighbors`: why the session went down. */
+export function describeDown(r: DownReason): string {
+  switch (r.kind) {
+    case 'hold-timer-expired':
+      return 'hold timer expired';
+    case 'notification-received':
+      return `received NOTIFICATION ${r.code}/${r.subcode} (${r.text})${r.shutdownMessage ? `: "${r.shutdownMessage}"` : ''}`;
+    case 'notification-sent':
+      return `sent NOTIFICATION ${r.code}/${r.subcode} (${r.text})`;
+    case 'connection-failed':
+      return 'connection failed or closed by the peer';
+    case 'admin-stop':
+      return `stopped by the operator (Cease ${r.subcode})${r.message ? `: "${r.message}"` : ''}`;
+    case 'auto-stop':
+      return `stopped by rackrouted (Cease ${r.subcode})`;
+    case 'collision':
+      return 'connection collision: the other connection was kept';
+    case 'fsm-error':
+      return `unexpected ${r.event} (FSM error 5/${r.subcode})`;
+  }
+}

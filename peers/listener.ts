@@ -1,0 +1,51 @@
+/**
+ * The BGP listener (TCP 179 by default): accepts connections and hands each to the session
+ * configured for the remote address; connections from unknown addresses are closed at once.
+ * Edge: owns the listening sockets.
+ */
+import net from 'node:net';
+import { unmapV4 } from './connection.js';
+
+export type Matcher = (remoteAddress: string, socket: net.Socket) => boolean;
+
+export class Listener {
+  private readonly servers: net.Server[] = [];
+  rejected = 0;
+
+  constructor(private readonly match: Matcher) {}
+
+  /** Listens on each address ("::" is dual-stack on Linux). */
+  async listen(addresses: readonly string[], port: number): Promise<void> {
+    for (const host of addresses) {
+      const server = net.createServer({ noDelay: true }, (sock) => this.accept(sock));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host, port, ipv6Only: false }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', () => {});
+      this.servers.push(server);
+    }
+  }
+
+  get port(): number {
+    const a = this.servers[0]?.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  }
+
+  private accept(sock: net.Socket): void {
+    sock.on('error', () => sock.destroy());
+    const remote = unmapV4(sock.remoteAddress ?? '');
+    if (!this.match(remote, sock)) {
+      this.rejected++;
+      sock.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.length = 0;
+  }
+}

@@ -1,0 +1,394 @@
+/**
+ * One BGP neighbour: runs the pure FSM (peers/fsm.ts) against real sockets. Turns socket
+ * events and decoded messages into FSM events, performs the FSM's actions (connect, send,
+ * close, deliver), arms one timer for the earliest FSM deadline, resolves connection
+ * collisions (RFC 4271 §6.8) between our outbound connection and the peer's inbound one, and
+ * applies write back-pressure. Edge: owns sockets and a timer; route work happens elsewhere.
+ */
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Connection } from './connection.js';
+import type { ConnectionEvents } from './connection.js';
+import { step, initialState, nextDeadline, dueEvent, forkInbound } from './fsm.js';
+import type { FsmAction, FsmConfig, FsmEvent, FsmState } from './fsm.js';
+import type { Negotiated } from './negotiate.js';
+import { asnOf } from './negotiate.js';
+import { resolveCollision, resolveEstablishedCollision } from './collision.js';
+import type { DownReason } from './down.js';
+import { encodeMessage } from './wire/index.js';
+import { DEFAULT_CONTEXT } from './wire/context.js';
+import type { WireError } from './wire/errors.js';
+import type { BgpMessage, RouteRefreshMsg } from './wire/types.js';
+import { CeaseSubcode, MsgType, NotifCode } from './wire/constants.js';
+
+export interface SessionConfig {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly localAddress?: string;
+  readonly passive: boolean;
+  readonly fsm: FsmConfig;
+}
+
+export interface SessionEvents {
+  established(s: Session, n: Negotiated, conn: Connection): void;
+  down(s: Session, reason: DownReason, wasEstablished: boolean): void;
+  update(s: Session, body: Uint8Array): void;
+  routeRefresh(s: Session, msg: RouteRefreshMsg): void;
+  /** Write back-pressure: false above the high-water mark, true once drained. */
+  writable(s: Session, ok: boolean): void;
+  message(s: Session, direction: 'in' | 'out', type: number): void;
+}
+
+/** Above this many queued bytes the route engine stops producing for this peer (OpenBGPD XOFF). */
+const HIGH_WATER = 1 << 20;
+/** A peer that leaves this much unread is not reading at all: Cease/Out of Resources. */
+const HARD_LIMIT = 64 << 20;
+
+interface Leg {
+  state: FsmState;
+  conn: Connection | null;
+  /** Outbound connect in progress (before Tcp_CR_Acked). */
+  dialing: net.Socket | null;
+}
+
+export class Session {
+  private main: Leg;
+  private fork: Leg | null = null;
+  private offered: net.Socket | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private throttled = false;
+  private stopped = false;
+  /** Established sessions so far; the route engine tags messages with it. */
+  sessionId = 0;
+  establishedAt = 0;
+  lastDown: DownReason | null = null;
+  negotiated: Negotiated | null = null;
+
+  constructor(
+    readonly cfg: SessionConfig,
+    private readonly events: SessionEvents,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.main = { state: initialState(cfg.fsm), conn: null, dialing: null };
+  }
+
+  get state(): string {
+    return this.main.state.name;
+  }
+
+  get connection(): Connection | null {
+    return this.main.conn;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.fire(this.main, this.cfg.passive ? { type: 'ManualStart_with_PassiveTcpEstablishment' } : { type: 'ManualStart' });
+  }
+
+  /** ManualStop: Cease/Administrative Shutdown (RFC 9003 text) and no restart. */
+  stop(message?: string, subcode: number = CeaseSubcode.AdministrativeShutdown): void {
+    this.stopped = true;
+    if (this.fork) this.fire(this.fork, { type: 'ManualStop', subcode, ...(message ? { message } : {}) });
+    this.fire(this.main, { type: 'ManualStop', subcode, ...(message ? { message } : {}) });
+    this.clearTimer();
+  }
+
+  /** The listener matched an inbound connection to this peer (RFC 4271 Event 17). */
+  offer(socket: net.Socket): void {
+    if (this.stopped || this.offered) {
+      socket.destroy();
+      return;
+    }
+    this.offered = socket;
+    this.fire(this.main, { type: 'TcpConnectionConfirmed' });
+    if (this.offered) {
+      // Not taken by any action: refuse it.
+      this.offered.destroy();
+      this.offered = null;
+    }
+  }
+
+  /** The route engine found a session-reset error in an UPDATE (RFC 7606 §2). */
+  updateError(error: WireError): void {
+    this.fire(this.main, { type: 'UpdateMsgErr', error });
+  }
+
+  /** AutomaticStop, e.g. Cease/Out of Resources for a peer that stopped reading. */
+  autoStop(subcode: number): void {
+    this.fire(this.main, { type: 'AutomaticStop', subcode });
+  }
+
+  /** Sends UPDATEs produced by the route engine; restarts the KeepaliveTimer (RFC 4271 §8.2.2). */
+  sendUpdates(msgs: readonly Uint8Array[]): void {
+    const conn = this.main.conn;
+    if (!conn || this.main.state.name !== 'Established') return;
+    for (const m of msgs) {
+      conn.send(m);
+      this.events.message(this, 'out', m[18] ?? MsgType.Update);
+    }
+    this.fire(this.main, { type: 'UpdateSent' });
+    this.checkBackPressure(conn);
+  }
+
+  private checkBackPressure(conn: Connection): void {
+    if (conn.queued > HARD_LIMIT) {
+      this.autoStop(CeaseSubcode.OutOfResources);
+      return;
+    }
+    if (!this.throttled && conn.queued > HIGH_WATER) {
+      this.throttled = true;
+      this.events.writable(this, false);
+    }
+  }
+
+  // ---- FSM plumbing ----
+
+  private fire(leg: Leg, event: FsmEvent): void {
+    const r = step(leg.state, event, this.now(), this.cfg.fsm);
+    leg.state = r.state;
+    for (const a of r.actions) this.perform(leg, a);
+    this.settle();
+    this.arm();
+  }
+
+  /** After a step: a fork that outlived the main connection becomes the main one. */
+  private settle(): void {
+    const f = this.fork;
+    if (!f) return;
+    if (f.conn === null && f.state.name !== 'Active') {
+      this.fork = null;
+      return;
+    }
+    const mainLive = ['OpenSent', 'OpenConfirm', 'Established'].includes(this.main.state.name);
+    if (!mainLive && f.conn) {
+      this.main.conn?.destroy();
+      this.main.dialing?.destroy();
+      this.main = f;
+      this.fork = null;
+    }
+  }
+
+  private perform(leg: Leg, a: FsmAction): void {
+    switch (a.type) {
+      case 'connect':
+        return this.dial(leg);
+      case 'close':
+        leg.dialing?.destroy();
+        leg.dialing = null;
+        leg.conn?.close();
+        leg.conn = null;
+        return;
+      case 'acceptInbound':
+        leg.dialing?.destroy();
+        leg.dialing = null;
+        if (this.offered) leg.conn = this.wrap(this.offered, 'inbound', leg);
+        this.offered = null;
+        return;
+      case 'rejectInbound':
+        this.offered?.destroy();
+        this.offered = null;
+        return;
+      case 'trackInbound':
+        return this.track();
+      case 'sendOpen':
+      case 'sendKeepalive':
+      case 'sendNotification':
+        return this.write(leg, a);
+      case 'deliverUpdate':
+        this.events.update(this, a.body);
+        return;
+      case 'deliverRouteRefresh':
+        this.events.routeRefresh(this, a.msg);
+        return;
+      case 'established':
+        return this.up(leg, a.negotiated);
+      case 'down':
+        if (leg === this.main || a.wasEstablished) {
+          this.lastDown = a.reason;
+          this.events.down(this, a.reason, a.wasEstablished);
+        }
+        if (a.wasEstablished) {
+          this.negotiated = null;
+          this.throttled = false;
+        }
+        return;
+    }
+  }
+
+  private write(leg: Leg, a: Extract<FsmAction, { type: 'sendOpen' | 'sendKeepalive' | 'sendNotification' }>): void {
+    const conn = leg.conn;
+    if (!conn) return;
+    let msg: BgpMessage;
+    if (a.type === 'sendOpen') msg = a.open;
+    else if (a.type === 'sendKeepalive') msg = { type: 4 };
+    else msg = { type: 3, code: a.code, subcode: a.subcode, data: a.data };
+    conn.send(encodeMessage(msg, this.negotiated?.context ?? DEFAULT_CONTEXT));
+    this.events.message(this, 'out', msg.type);
+  }
+
+  private up(leg: Leg, n: Negotiated): void {
+    this.sessionId++;
+    this.negotiated = n;
+    this.establishedAt = Date.now();
+    this.throttled = false;
+    leg.conn?.setContext(n.context);
+    if (leg.conn) this.events.established(this, n, leg.conn);
+  }
+
+  private dial(leg: Leg): void {
+    leg.dialing?.destroy();
+    const sock = net.connect({
+      host: this.cfg.address,
+      port: this.cfg.port,
+      ...(this.cfg.localAddress ? { localAddress: this.cfg.localAddress } : {}),
+    });
+    leg.dialing = sock;
+    const onError = (): void => {
+      if (leg.dialing !== sock) return;
+      leg.dialing = null;
+      sock.destroy();
+      this.fire(leg, { type: 'TcpConnectionFails' });
+    };
+    sock.once('error', onError);
+    sock.once('connect', () => {
+      if (leg.dialing !== sock) {
+        sock.destroy();
+        return;
+      }
+      sock.off('error', onError);
+      leg.dialing = null;
+      leg.conn = this.wrap(sock, 'outbound', leg);
+      this.fire(leg, { type: 'Tcp_CR_Acked' });
+    });
+  }
+
+  /** RFC 4271 §6.8: keep the inbound connection on its own FSM until its OPEN arrives. */
+  private track(): void {
+    const sock = this.offered;
+    this.offered = null;
+    if (!sock) return;
+    if (this.fork) {
+      sock.destroy();
+      return;
+    }
+    const fork: Leg = { state: forkInbound(this.main.state), conn: null, dialing: null };
+    fork.conn = this.wrap(sock, 'inbound', fork);
+    this.fork = fork;
+    this.fire(fork, { type: 'TcpConnectionConfirmed' });
+  }
+
+  private wrap(sock: net.Socket, direction: 'inbound' | 'outbound', leg: Leg): Connection {
+    const events: ConnectionEvents = {
+      message: (m) => this.onMessage(leg, m),
+      update: (body) => {
+        this.events.message(this, 'in', MsgType.Update);
+        this.fire(leg, { type: 'UpdateMsg', body });
+      },
+      error: (e, t) => this.fire(leg, t === MsgType.Open ? { type: 'BGPOpenMsgErr', error: e } : t === MsgType.Update ? { type: 'UpdateMsgErr', error: e } : { type: 'BGPHeaderErr', error: e }),
+      closed: () => {
+        if (leg.conn?.socket !== sock) return;
+        leg.conn = null;
+        this.fire(leg, { type: 'TcpConnectionFails' });
+      },
+      drained: () => {
+        if (leg === this.main && this.throttled) {
+          this.throttled = false;
+          this.events.writable(this, true);
+        }
+      },
+    };
+    return new Connection(sock, direction, events);
+  }
+
+  private onMessage(leg: Leg, m: BgpMessage): void {
+    this.events.message(this, 'in', m.type);
+    switch (m.type) {
+      case 1:
+        if (this.collides(leg, asnOf(m), m.bgpId)) return;
+        return this.fire(leg, { type: 'BGPOpen', open: m });
+      case 3:
+        // RFC 4271 §6.2: a NOTIFICATION about an unsupported version in reply to our OPEN.
+        if (m.code === NotifCode.OpenMessageError && m.subcode === 1 && leg.state.name === 'OpenSent')
+          return this.fire(leg, { type: 'NotifMsgVerErr', notification: m });
+        return this.fire(leg, { type: 'NotifMsg', notification: m });
+      case 4:
+        return this.fire(leg, { type: 'KeepAliveMsg' });
+      case 5:
+        return this.fire(leg, { type: 'RouteRefreshMsg', msg: m });
+      case 2:
+        return;
+    }
+  }
+
+  /**
+   * RFC 4271 §6.8: an OPEN arrived on `leg` while the other connection is in OpenConfirm (or
+   * Established). Dump the loser with OpenCollisionDump. Returns true if `leg` itself was dumped.
+   */
+  private collides(leg: Leg, remoteAsn: number, remoteId: number): boolean {
+    const other = leg === this.main ? this.fork : this.main;
+    if (!other || !other.conn || !leg.conn) return false;
+    const dump = (l: Leg): void => this.fire(l, { type: 'OpenCollisionDump' });
+    if (other.state.name === 'Established') {
+      const gr = this.negotiated?.gracefulRestart !== null && this.negotiated?.gracefulRestart !== undefined;
+      if (resolveEstablishedCollision(gr) === 'close-new') {
+        dump(leg);
+        return true;
+      }
+      dump(other);
+      return false;
+    }
+    if (other.state.name !== 'OpenConfirm') return false;
+    const d = resolveCollision({
+      localId: this.cfg.fsm.local.bgpId,
+      remoteId,
+      localAsn: this.cfg.fsm.local.asn,
+      remoteAsn,
+      existing: other.conn.direction,
+    });
+    if (d.closeExisting) {
+      dump(other);
+      return false;
+    }
+    dump(leg);
+    return true;
+  }
+
+  private arm(): void {
+    this.clearTimer();
+    const deadlines = [nextDeadline(this.main.state), this.fork ? nextDeadline(this.fork.state) : null].filter((d): d is number => d !== null);
+    if (deadlines.length === 0) return;
+    const delay = Math.max(0, Math.min(...deadlines) - this.now());
+    this.timer = setTimeout(() => this.onTimer(), Math.ceil(delay));
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    for (const leg of [this.main, this.fork]) {
+      if (!leg) continue;
+      for (let i = 0; i < 8; i++) {
+        const e = dueEvent(leg.state, this.now());
+        if (!e) break;
+        const r = step(leg.state, e, this.now(), this.cfg.fsm);
+        leg.state = r.state;
+        for (const a of r.actions) this.perform(leg, a);
+      }
+    }
+    this.settle();
+    this.arm();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Tear down sockets without any protocol (process exit). */
+  destroy(): void {
+    this.clearTimer();
+    for (const leg of [this.main, this.fork]) {
+      leg?.conn?.destroy();
+      leg?.dialing?.destroy();
+    }
+  }
+}
