@@ -9,7 +9,7 @@ import { runCheck } from '../config/check.js';
 import { loadConfigFile } from '../config/load.js';
 import { DEFAULT_CONFIG_PATH, formatError } from '../config/schema.js';
 import { ControlServer } from './control/server.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { Speaker } from './speaker.js';
 
 const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--version]
@@ -73,8 +73,28 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGHUP', () => log.warn({ event: 'config.reload.unsupported' }, 'reload is not implemented yet; restart to apply config changes'));
+  let reloading = false;
+  process.on('SIGHUP', () => {
+    if (reloading) {
+      log.warn({ event: 'config.reload.busy' }, 'a reload is already running; ignoring SIGHUP');
+      return;
+    }
+    reloading = true;
+    void reload(configPath, speaker, log).finally(() => (reloading = false));
+  });
   return -1;
+}
+
+/** Re-reads the file; a bad file is rejected with its errors and the running config stays. */
+async function reload(configPath: string, speaker: Speaker, log: Logger): Promise<void> {
+  const { config, errors } = await loadConfigFile(configPath);
+  if (!config || errors.length > 0) {
+    log.error({ event: 'config.reload.rejected', errors: errors.map(formatError) }, `new configuration rejected, keeping the running one:\n${errors.map(formatError).join('\n')}`);
+    return;
+  }
+  const d = await speaker.reload(config);
+  const summary = d.peers.filter((p) => p.kind !== 'unchanged').map((p) => `${p.name}: ${p.kind}`);
+  log.info({ event: 'config.reload.applied', peers: summary, originate: { add: d.originate.add.length, remove: d.originate.remove.length, change: d.originate.change.length }, global: d.global }, 'configuration reloaded');
 }
 
 main(process.argv.slice(2)).then(

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import type { Config, PeerConfig } from '../config/schema.js';
+import { diffConfig, type ConfigDiff } from '../config/diff.js';
 import { communityValue } from '../config/schema.js';
 import { Session, type SessionEvents } from '../peers/session.js';
 import { Listener } from '../peers/listener.js';
@@ -47,19 +48,64 @@ export class Speaker {
   async start(): Promise<void> {
     this.engine.post({ t: 'originate', prefixes: originated(this.cfg) });
     for (const p of this.cfg.peers) this.addPeer(p);
-    if (this.cfg.bgp.listen) {
-      this.listener = new Listener((addr, sock) => {
-        const e = this.byAddress.get(canonical(addr));
-        if (!e) {
-          this.log.warn({ event: 'connection.rejected', remote: addr }, 'connection from an unconfigured address');
-          return false;
-        }
-        e.session.offer(sock);
-        return true;
-      });
-      await this.listener.listen(this.cfg.bgp.listenAddresses, this.cfg.bgp.listenPort);
-    }
+    if (this.cfg.bgp.listen) await this.startListener();
     for (const e of this.peers.values()) e.session.start();
+  }
+
+  /**
+   * Applies a new, already validated config: unchanged peers are not touched, removed peers get
+   * Cease/Peer De-configured (RFC 4486 §4), peers whose session parameters changed get
+   * Cease/Other Configuration Change and a new session, originated prefixes are re-advertised
+   * or withdrawn in place.
+   */
+  async reload(next: Config): Promise<ConfigDiff> {
+    const d = diffConfig(this.cfg, next);
+    this.cfg = next;
+    if (d.originate.add.length + d.originate.remove.length + d.originate.change.length > 0)
+      this.engine.post({ t: 'originate', prefixes: originated(next) });
+    for (const c of d.peers) {
+      if (c.kind === 'remove' || c.kind === 'restart') {
+        const subcode = c.kind === 'remove' ? CeaseSubcode.PeerDeconfigured : CeaseSubcode.OtherConfigurationChange;
+        this.removePeer(c.name, c.kind === 'remove' ? 'peer removed from the configuration' : `configuration changed: ${c.fields.join(', ')}`, subcode);
+      }
+      if (c.kind === 'add' || c.kind === 'restart') {
+        this.addPeer(c.peer);
+        this.peers.get(c.name)?.session.start();
+      }
+      if (c.kind === 'inPlace') {
+        const e = this.peers.get(c.name);
+        if (e) e.cfg = c.peer;
+      }
+    }
+    if (d.relisten && this.listener) {
+      await this.listener.close();
+      this.listener = undefined;
+    }
+    if (d.relisten && next.bgp.listen) await this.startListener();
+    this.log.level = next.log.level;
+    return d;
+  }
+
+  private removePeer(name: string, message: string, subcode: number): void {
+    const e = this.peers.get(name);
+    if (!e) return;
+    e.session.stop(message, subcode);
+    setTimeout(() => e.session.destroy(), 1000).unref();
+    this.peers.delete(name);
+    if (this.byAddress.get(canonical(e.cfg.address)) === e) this.byAddress.delete(canonical(e.cfg.address));
+  }
+
+  private async startListener(): Promise<void> {
+    this.listener = new Listener((addr, sock) => {
+      const e = this.byAddress.get(canonical(addr));
+      if (!e) {
+        this.log.warn({ event: 'connection.rejected', remote: addr }, 'connection from an unconfigured address');
+        return false;
+      }
+      e.session.offer(sock);
+      return true;
+    });
+    await this.listener.listen(this.cfg.bgp.listenAddresses, this.cfg.bgp.listenPort);
   }
 
   private addPeer(p: PeerConfig): void {
@@ -85,10 +131,11 @@ export class Speaker {
     return {
       established: (s, n, conn) => this.established(s, n, conn.localAddress, conn.remoteAddress),
       down: (s, reason, wasEstablished) => {
-        const e = this.entryOf(s);
+        const e = this.peers.get(s.cfg.name);
+        if (wasEstablished) this.engine.post({ t: 'peer-down', peer: s.cfg.name, session: s.sessionId });
+        if (!e || e.session !== s) return;
         if (wasEstablished) {
           e.flaps++;
-          this.engine.post({ t: 'peer-down', peer: s.cfg.name, session: s.sessionId });
         }
         if (reason.kind === 'notification-sent' || reason.kind === 'notification-received')
           e.lastNotification = { direction: reason.kind === 'notification-sent' ? 'sent' : 'received', code: reason.code, subcode: reason.subcode, text: reason.text };
@@ -106,7 +153,9 @@ export class Speaker {
       },
       writable: (s, ok) => this.engine.post({ t: ok ? 'xon' : 'xoff', peer: s.cfg.name, session: s.sessionId }),
       message: (s, dir, type) => {
-        const m = this.entryOf(s).messages[dir];
+        const e = this.peers.get(s.cfg.name);
+        if (!e || e.session !== s) return;
+        const m = e.messages[dir];
         const name = MSG_NAMES[type] ?? `type-${type}`;
         m[name] = (m[name] ?? 0) + 1;
       },

@@ -45,6 +45,8 @@ const HIGH_WATER = 1 << 20;
 /** A peer that leaves this much unread is not reading at all: Cease/Out of Resources. */
 const HARD_LIMIT = 64 << 20;
 
+let sessionCounter = 0;
+
 interface Leg {
   state: FsmState;
   conn: Connection | null;
@@ -59,7 +61,7 @@ export class Session {
   private timer: NodeJS.Timeout | null = null;
   private throttled = false;
   private stopped = false;
-  /** Established sessions so far; the route engine tags messages with it. */
+  /** Unique per Established session in this process; the route engine tags messages with it. */
   sessionId = 0;
   establishedAt = 0;
   lastDown: DownReason | null = null;
@@ -228,7 +230,7 @@ export class Session {
   }
 
   private up(leg: Leg, n: Negotiated): void {
-    this.sessionId++;
+    this.sessionId = ++sessionCounter;
     this.negotiated = n;
     this.establishedAt = Date.now();
     this.throttled = false;

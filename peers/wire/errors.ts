@@ -28,6 +28,8 @@ export interface WireError {
   readonly reason: string;
   /** Attribute type code the error is about, when there is one. */
   readonly attr?: number;
+  /** familyKey(afi, safi) the error concerns, when there is one (set with 'afisafi-disable'). */
+  readonly family?: number;
 }
 
 export function wireError(

@@ -1,0 +1,171 @@
+/**
+ * Old config x new config -> what a reload must do: per peer add / remove / restart /
+ * inPlace / unchanged, plus global actions (restart every session, rebind the BGP listener,
+ * reopen the control socket) and originated prefix changes. Peers are matched by name; a
+ * renamed peer is a remove plus an add. Input: two valid Configs. Output: a ConfigDiff for the
+ * peer manager and the route engine. Pure: no I/O.
+ *
+ * The classification tables below are the single place that says what a field change costs.
+ * A new PeerConfig field fails to compile until it is added to PEER_FIELD_CLASS, and
+ * test/unit/config/diff.test.ts fails if the parser accepts a key the table does not know.
+ */
+import type { BgpConfig, Config, ControlConfig, LogConfig, NodeConfig, OriginatePrefix, PeerConfig } from './schema.js';
+
+export type PeerFieldClass = 'identity' | 'restart' | 'inPlace';
+
+/** What a change of each peer field needs. `identity` = the key peers are matched by. */
+export const PEER_FIELD_CLASS: Readonly<Record<keyof PeerConfig, PeerFieldClass>> = {
+  name: 'identity',
+  // Anything carried in the TCP connection or the OPEN needs a new session.
+  address: 'restart',
+  asn: 'restart',
+  port: 'restart',
+  passive: 'restart',
+  families: 'restart', // Multiprotocol capability (RFC 4760 §8)
+  holdTime: 'restart', // OPEN Hold Time (RFC 4271 §4.2)
+  localAddress: 'restart',
+  addPath: 'restart', // ADD-PATH capability (RFC 7911 §4)
+  gracefulRestart: 'restart', // Graceful Restart capability (RFC 4724 §3)
+  extendedNextHop: 'restart', // Extended Next Hop Encoding capability (RFC 8950 §3)
+  passwordFile: 'restart', // TCP-MD5 key is bound to the connection (RFC 2385)
+  passwordEnv: 'restart',
+  // Local timers and labels: applied to the running session.
+  keepalive: 'inPlace',
+  connectRetry: 'inPlace',
+  description: 'inPlace',
+};
+
+export type GlobalAction = 'restartAll' | 'relisten' | 'reopenControl' | 'inPlace';
+
+export type GlobalPath =
+  | `node.${keyof NodeConfig}`
+  | `bgp.${keyof BgpConfig}`
+  | `control.${keyof ControlConfig}`
+  | `log.${keyof LogConfig}`;
+
+/** What a change of each global field needs (peers and originate are diffed separately). */
+export const GLOBAL_FIELD_CLASS: Readonly<Record<GlobalPath, GlobalAction>> = {
+  'node.routerId': 'restartAll', // BGP Identifier in every OPEN
+  'node.asn': 'restartAll', // My AS in every OPEN; also changes which peers are internal
+  'node.hostname': 'inPlace', // FQDN capability: sent with the next OPEN
+  'bgp.extendedMessage': 'restartAll', // capability in every OPEN (RFC 8654)
+  'bgp.listen': 'relisten',
+  'bgp.listenAddresses': 'relisten',
+  'bgp.listenPort': 'relisten',
+  'bgp.minHoldTime': 'inPlace', // checked against the next OPEN received
+  'control.socket': 'reopenControl',
+  'control.group': 'reopenControl',
+  'log.level': 'inPlace',
+};
+
+export type PeerChange =
+  | { kind: 'add'; name: string; peer: PeerConfig }
+  | { kind: 'remove'; name: string; peer: PeerConfig }
+  | { kind: 'restart'; name: string; old: PeerConfig; peer: PeerConfig; fields: string[] }
+  | { kind: 'inPlace'; name: string; old: PeerConfig; peer: PeerConfig; fields: string[] }
+  | { kind: 'unchanged'; name: string; peer: PeerConfig };
+
+export interface OriginateDiff {
+  add: OriginatePrefix[];
+  remove: OriginatePrefix[];
+  /** Same prefix, new communities: re-advertise with the new attributes. */
+  change: OriginatePrefix[];
+}
+
+export interface ConfigDiff {
+  /** Every changed global field with what it needs, in GLOBAL_FIELD_CLASS order. */
+  global: { path: GlobalPath; action: GlobalAction }[];
+  /** Some global change forces every session down; each kept peer is then a 'restart'. */
+  restartAll: boolean;
+  relisten: boolean;
+  reopenControl: boolean;
+  /** Originate changes are always applied in place. */
+  originate: OriginateDiff;
+  /** Removals first (frees addresses), then the new config's peers in their order. */
+  peers: PeerChange[];
+  /** False when the two configs are equal. */
+  changed: boolean;
+}
+
+export function diffConfig(old: Config, next: Config): ConfigDiff {
+  const global = diffGlobal(old, next);
+  const restartAll = global.some((g) => g.action === 'restartAll');
+  const forced = global.filter((g) => g.action === 'restartAll').map((g) => g.path);
+  const peers = diffPeers(old.peers, next.peers, forced);
+  const originate = diffOriginate(old.originate, next.originate);
+  const changed =
+    global.length > 0 ||
+    peers.some((p) => p.kind !== 'unchanged') ||
+    originate.add.length + originate.remove.length + originate.change.length > 0;
+  return {
+    global,
+    restartAll,
+    relisten: global.some((g) => g.action === 'relisten'),
+    reopenControl: global.some((g) => g.action === 'reopenControl'),
+    originate,
+    peers,
+    changed,
+  };
+}
+
+function diffGlobal(old: Config, next: Config): ConfigDiff['global'] {
+  const out: ConfigDiff['global'] = [];
+  for (const [path, action] of Object.entries(GLOBAL_FIELD_CLASS) as [GlobalPath, GlobalAction][]) {
+    if (!sameValue(valueAt(old, path), valueAt(next, path))) out.push({ path, action });
+  }
+  return out;
+}
+
+function valueAt(config: Config, path: GlobalPath): unknown {
+  const [section, key] = path.split('.') as [keyof Config, string];
+  return (config[section] as unknown as Record<string, unknown>)[key];
+}
+
+/** Fields of a peer whose values differ, in PEER_FIELD_CLASS order. */
+export function changedPeerFields(a: PeerConfig, b: PeerConfig): (keyof PeerConfig)[] {
+  return (Object.keys(PEER_FIELD_CLASS) as (keyof PeerConfig)[]).filter((k) => !sameValue(a[k], b[k]));
+}
+
+function diffPeers(old: PeerConfig[], next: PeerConfig[], forced: string[]): PeerChange[] {
+  const before = new Map(old.map((p) => [p.name, p]));
+  const after = new Set(next.map((p) => p.name));
+  const out: PeerChange[] = old.filter((p) => !after.has(p.name)).map((p) => ({ kind: 'remove', name: p.name, peer: p }));
+  for (const peer of next) {
+    const prev = before.get(peer.name);
+    if (!prev) {
+      out.push({ kind: 'add', name: peer.name, peer });
+      continue;
+    }
+    const fields = changedPeerFields(prev, peer);
+    const restart = forced.length > 0 || fields.some((f) => PEER_FIELD_CLASS[f] === 'restart');
+    if (restart) out.push({ kind: 'restart', name: peer.name, old: prev, peer, fields: [...forced, ...fields] });
+    else if (fields.length > 0) out.push({ kind: 'inPlace', name: peer.name, old: prev, peer, fields });
+    else out.push({ kind: 'unchanged', name: peer.name, peer });
+  }
+  return out;
+}
+
+function diffOriginate(old: OriginatePrefix[], next: OriginatePrefix[]): OriginateDiff {
+  const before = new Map(old.map((o) => [o.prefix, o]));
+  const after = new Set(next.map((o) => o.prefix));
+  const out: OriginateDiff = { add: [], remove: old.filter((o) => !after.has(o.prefix)), change: [] };
+  for (const o of next) {
+    const prev = before.get(o.prefix);
+    if (!prev) out.add.push(o);
+    else if (!sameValue(prev, o)) out.change.push(o);
+  }
+  return out;
+}
+
+/** Deep equality for config data: primitives, arrays and plain objects (undefined = absent). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+  return [...keys].every((k) => sameValue(ra[k], rb[k]));
+}

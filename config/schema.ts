@@ -1,0 +1,188 @@
+/**
+ * The typed rackroute configuration and every default, in one place. parse.ts fills these
+ * types from YAML, validate.ts checks cross-field rules, print.ts writes them back in this key
+ * order, diff.ts compares two of them. Pure: types and constants only, no I/O.
+ */
+
+export const DEFAULT_CONFIG_PATH = '/etc/rackroute/config.yaml';
+
+export const FAMILIES = ['ipv4-unicast', 'ipv6-unicast'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** RFC 7911 ADD-PATH Send/Receive, per peer and for every configured family. */
+export const ADD_PATH_MODES = ['off', 'receive', 'send', 'both'] as const;
+export type AddPathMode = (typeof ADD_PATH_MODES)[number];
+
+/** pino's levels. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `internal` = the node's own AS (iBGP); `external` = any AS but ours, taken from the OPEN. */
+export type PeerAsn = number | 'internal' | 'external';
+
+export interface NodeConfig {
+  /** BGP Identifier, IPv4 dotted quad (RFC 4271 §4.2, RFC 6286 §2.1: non-zero). */
+  routerId: string;
+  asn: number;
+  /** Sent in the FQDN capability (draft-walton-bgp-hostname-capability) when set. */
+  hostname?: string;
+}
+
+export interface OriginatePrefix {
+  /** Canonical CIDR (RFC 5952 for IPv6), host bits zero. */
+  prefix: string;
+  /** RFC 1997 communities as `asn:value` or a well-known name (see WELL_KNOWN_COMMUNITIES). */
+  communities: string[];
+  /** RFC 8092 large communities as `global:local1:local2`. */
+  largeCommunities: string[];
+}
+
+export interface GracefulRestartConfig {
+  enabled: boolean;
+  /** RFC 4724 §3: Restart Time is a 12-bit field (0..4095 seconds). */
+  restartTime: number;
+}
+
+export interface PeerConfig {
+  /** Unique; defaults to the canonical address. Used in logs, metrics labels and the CLI. */
+  name: string;
+  /** Canonical IPv4 or IPv6 address. */
+  address: string;
+  asn: PeerAsn;
+  port: number;
+  /** Never connect out; wait for the peer (needs bgp.listen). */
+  passive: boolean;
+  /** Sorted, no duplicates, non-empty. */
+  families: Family[];
+  /** RFC 4271 §4.2: zero or at least three seconds. */
+  holdTime: number;
+  /** Seconds between KEEPALIVEs; unset = a third of the negotiated hold time (RFC 4271 §10). */
+  keepalive?: number;
+  /** Seconds; 5 s default instead of RFC 4271 §10's 120 s: a datacenter fabric wants fast recovery. */
+  connectRetry: number;
+  localAddress?: string;
+  description?: string;
+  addPath: AddPathMode;
+  gracefulRestart: GracefulRestartConfig;
+  /** RFC 8950: advertise IPv4 NLRI with an IPv6 next hop. */
+  extendedNextHop: boolean;
+  /** TCP-MD5 secret (RFC 2385) read from this file; parsed, not yet used. */
+  passwordFile?: string;
+  /** TCP-MD5 secret read from this environment variable; parsed, not yet used. */
+  passwordEnv?: string;
+}
+
+export interface BgpConfig {
+  listen: boolean;
+  /** `::` (default) is one dual-stack socket: it accepts IPv4 too (IPv4-mapped, bindv6only=0). */
+  listenAddresses: string[];
+  listenPort: number;
+  /** Smallest hold time accepted in a peer's OPEN (RFC 4271 §6.2 allows refusing), 0 still allowed. */
+  minHoldTime: number;
+  /** RFC 8654 Extended Message capability. */
+  extendedMessage: boolean;
+}
+
+export interface ControlConfig {
+  socket: string;
+  /** Group that may use the control socket (name or numeric gid); unset = root only. */
+  group?: string;
+}
+
+export interface LogConfig {
+  level: LogLevel;
+}
+
+export interface Config {
+  node: NodeConfig;
+  originate: OriginatePrefix[];
+  peers: PeerConfig[];
+  bgp: BgpConfig;
+  control: ControlConfig;
+  log: LogConfig;
+}
+
+/** One problem in a config file. `line` is 1-based; 0 means "no line" (file unreadable). */
+export interface ConfigError {
+  file: string;
+  line: number;
+  /** Where in the document, e.g. `peers[1].holdTime`; `(syntax)` for YAML syntax errors, `(root)`
+   *  for the document itself, '' for the file as a whole (unreadable). */
+  path: string;
+  /** What is wrong, then what is allowed in parentheses. */
+  message: string;
+}
+
+/** `file:line: path: message`; without the path segment when path is empty (file-level errors). */
+export function formatError(e: ConfigError): string {
+  return e.path === '' ? `${e.file}:${e.line}: ${e.message}` : `${e.file}:${e.line}: ${e.path}: ${e.message}`;
+}
+
+export const PEER_DEFAULTS = {
+  port: 179,
+  passive: false,
+  // Both families on every session (RFC 4760 multiprotocol: IPv6 routes over an IPv4 session
+  // and the reverse); narrow it per peer with `families`.
+  families: ['ipv4-unicast', 'ipv6-unicast'] as Family[],
+  holdTime: 90,
+  connectRetry: 5,
+  addPath: 'off' as AddPathMode,
+  gracefulRestart: { enabled: true, restartTime: 120 },
+  extendedNextHop: false,
+} satisfies Partial<PeerConfig>;
+
+export const BGP_DEFAULTS: BgpConfig = {
+  listen: true,
+  listenAddresses: ['::'],
+  listenPort: 179,
+  minHoldTime: 3,
+  extendedMessage: true,
+};
+
+export const CONTROL_DEFAULTS: ControlConfig = { socket: '/run/rackroute/rackroute.sock' };
+
+export const LOG_DEFAULTS: LogConfig = { level: 'info' };
+
+/** RFC 1997 / RFC 3765 / RFC 7999 well-known communities accepted by name. */
+export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
+  'no-export': 0xffffff01,
+  'no-advertise': 0xffffff02,
+  'no-export-subconfed': 0xffffff03,
+  'no-peer': 0xffffff04,
+  blackhole: 0xffff029a,
+};
+
+/** Keys accepted in each mapping, in canonical (printing) order. */
+export const KEYS = {
+  root: ['node', 'originate', 'peers', 'bgp', 'control', 'log'],
+  node: ['routerId', 'asn', 'hostname'],
+  originate: ['prefix', 'communities', 'largeCommunities'],
+  peer: [
+    'name', 'address', 'asn', 'port', 'passive', 'families', 'holdTime', 'keepalive',
+    'connectRetry', 'localAddress', 'description', 'addPath', 'gracefulRestart',
+    'extendedNextHop', 'passwordFile', 'passwordEnv',
+  ],
+  gracefulRestart: ['enabled', 'restartTime'],
+  bgp: ['listen', 'listenAddresses', 'listenPort', 'minHoldTime', 'extendedMessage'],
+  control: ['socket', 'group'],
+  log: ['level'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Numeric community value of `asn:value` or a well-known name, for the route engine. */
+export function communityValue(text: string): number | undefined {
+  const named = WELL_KNOWN_COMMUNITIES[text];
+  if (named !== undefined) return named;
+  const m = /^(0|[1-9][0-9]{0,4}):(0|[1-9][0-9]{0,4})$/.exec(text);
+  const hi = Number(m?.[1]);
+  const lo = Number(m?.[2]);
+  if (!m || hi > 0xffff || lo > 0xffff) return undefined;
+  return hi * 0x10000 + lo;
+}
+
+/** RFC 8092 large community as three unsigned 32-bit numbers. */
+export function largeCommunityValue(text: string): [number, number, number] | undefined {
+  const m = /^(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9})$/.exec(text);
+  if (!m) return undefined;
+  const parts = [Number(m[1]), Number(m[2]), Number(m[3])] as [number, number, number];
+  return parts.every((n) => n <= 0xffffffff) ? parts : undefined;
+}

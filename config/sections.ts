@@ -1,0 +1,135 @@
+/**
+ * Reads the document root and each top-level section (node, originate, peers, bgp, control,
+ * log) into a Config, applying the defaults from schema.ts. Input: the root Val of a parsed
+ * YAML document. Output: a Config with placeholders where values were refused (their paths are
+ * in ctx.bad, their errors in ctx.errors). Pure: no I/O.
+ */
+import { isMap, isScalar } from 'yaml';
+import {
+  optional, readBool, readEnum, readInt, readList, readMap, required,
+  type Ctx, type Val,
+} from './reader.js';
+import { readPeer } from './peer.js';
+import {
+  BGP_DEFAULTS, CONTROL_DEFAULTS, KEYS, LOG_DEFAULTS, LOG_LEVELS,
+  type BgpConfig, type Config, type ControlConfig, type LogConfig, type NodeConfig, type OriginatePrefix,
+} from './schema.js';
+import {
+  ASN_ALLOWED, readAbsolutePath, readAsn, readCidr, readCommunity, readGroup, readHostname, readIp,
+  readLargeCommunity, readRouterId,
+} from './values.js';
+
+export function readConfig(ctx: Ctx, root: Val): Config {
+  const e = readMap(ctx, root, KEYS.root);
+  // Not a mapping: that one error says it all.
+  if (!e) {
+    ctx.bad.add('node');
+    return placeholderConfig();
+  }
+  const section = <T>(key: string, read: (v: Val) => T, fallback: T): T => {
+    const v = e.get(key);
+    return v ? read(v) : fallback;
+  };
+  const node = required(ctx, root, e, 'node', 'a mapping with routerId and asn', (v) => readNode(ctx, v));
+  if (!node) ctx.bad.add('node');
+  const d = placeholderConfig();
+  return {
+    node: node ?? d.node,
+    originate: section('originate', (v) => readEach(ctx, v, 'CIDR prefixes', readOriginate), d.originate),
+    peers: section('peers', (v) => readEach(ctx, v, 'peer mappings', readPeer), d.peers),
+    bgp: section('bgp', (v) => readBgp(ctx, v), d.bgp),
+    control: section('control', (v) => readControl(ctx, v), d.control),
+    log: section('log', (v) => readLog(ctx, v), d.log),
+  };
+}
+
+/** Defaults everywhere; the node is a placeholder that is only used when it was refused. */
+function placeholderConfig(): Config {
+  return {
+    node: { routerId: '0.0.0.0', asn: 0 },
+    originate: [],
+    peers: [],
+    bgp: copyBgp(BGP_DEFAULTS),
+    control: { ...CONTROL_DEFAULTS },
+    log: { ...LOG_DEFAULTS },
+  };
+}
+
+function copyBgp(b: BgpConfig): BgpConfig {
+  return { ...b, listenAddresses: [...b.listenAddresses] };
+}
+
+function readEach<T>(ctx: Ctx, v: Val, what: string, read: (ctx: Ctx, item: Val) => T): T[] {
+  // An empty `peers:` or `originate:` means none.
+  if (v.node === null || (isScalar(v.node) && v.node.value === null)) return [];
+  return (readList(ctx, v, what) ?? []).map((item) => read(ctx, item));
+}
+
+function readNode(ctx: Ctx, v: Val): NodeConfig | undefined {
+  const e = readMap(ctx, v, KEYS.node);
+  if (!e) return undefined;
+  const node: NodeConfig = {
+    routerId: required(ctx, v, e, 'routerId', 'IPv4 address such as 192.0.2.1', (x) => readRouterId(ctx, x)) ?? '0.0.0.0',
+    asn: required(ctx, v, e, 'asn', ASN_ALLOWED, (x) => readAsn(ctx, x)) ?? 0,
+  };
+  const hostVal = e.get('hostname');
+  const hostname = hostVal && readHostname(ctx, hostVal);
+  if (hostname !== undefined) node.hostname = hostname;
+  return node;
+}
+
+/** An entry is a bare prefix or a mapping {prefix, communities, largeCommunities}. */
+function readOriginate(ctx: Ctx, item: Val): OriginatePrefix {
+  const out: OriginatePrefix = { prefix: '', communities: [], largeCommunities: [] };
+  if (!item.node || !isMap(item.node)) {
+    out.prefix = readCidr(ctx, item) ?? '';
+    return out;
+  }
+  const e = readMap(ctx, item, KEYS.originate);
+  if (!e) return out;
+  out.prefix = required(ctx, item, e, 'prefix', 'CIDR prefix', (x) => readCidr(ctx, x)) ?? '';
+  out.communities = optional(e, 'communities', (x) => readStrings(ctx, x, 'communities', readCommunity), []);
+  out.largeCommunities = optional(e, 'largeCommunities', (x) => readStrings(ctx, x, 'large communities', readLargeCommunity), []);
+  return out;
+}
+
+/** A list of strings read one by one; duplicates are dropped, order is kept. */
+function readStrings(ctx: Ctx, v: Val, what: string, read: (ctx: Ctx, item: Val) => string | undefined): string[] | undefined {
+  const items = readList(ctx, v, what);
+  if (!items) return undefined;
+  const values = items.map((item) => read(ctx, item));
+  if (values.some((s) => s === undefined)) return undefined;
+  return [...new Set(values as string[])];
+}
+
+function readBgp(ctx: Ctx, v: Val): BgpConfig {
+  const e = readMap(ctx, v, KEYS.bgp);
+  const d = copyBgp(BGP_DEFAULTS);
+  if (!e) return d;
+  const port = (n: number): boolean => n >= 1 && n <= 65535;
+  return {
+    listen: optional(e, 'listen', (x) => readBool(ctx, x), d.listen),
+    listenAddresses: optional(e, 'listenAddresses', (x) => readStrings(ctx, x, 'IP addresses', readIp), d.listenAddresses),
+    listenPort: optional(e, 'listenPort', (x) => readInt(ctx, x, port, '1..65535'), d.listenPort),
+    // RFC 4271 §4.2: a non-zero hold time is at least 3 s, so this floor is too.
+    minHoldTime: optional(e, 'minHoldTime', (x) => readInt(ctx, x, (n) => n >= 3 && n <= 65535, '3..65535'), d.minHoldTime),
+    extendedMessage: optional(e, 'extendedMessage', (x) => readBool(ctx, x), d.extendedMessage),
+  };
+}
+
+function readControl(ctx: Ctx, v: Val): ControlConfig {
+  const e = readMap(ctx, v, KEYS.control);
+  const out: ControlConfig = { ...CONTROL_DEFAULTS };
+  if (!e) return out;
+  out.socket = optional(e, 'socket', (x) => readAbsolutePath(ctx, x), out.socket);
+  const groupVal = e.get('group');
+  const group = groupVal && readGroup(ctx, groupVal);
+  if (group !== undefined) out.group = group;
+  return out;
+}
+
+function readLog(ctx: Ctx, v: Val): LogConfig {
+  const e = readMap(ctx, v, KEYS.log);
+  if (!e) return { ...LOG_DEFAULTS };
+  return { level: optional(e, 'level', (x) => readEnum(ctx, x, LOG_LEVELS), LOG_DEFAULTS.level) };
+}

@@ -1,0 +1,150 @@
+/**
+ * Cross-field and cross-entry checks on a Config (OpenBGPD neighbor_consistent, BIRD
+ * cf_error): unique peers, sane addresses, non-overlapping originated prefixes, timer
+ * relations, listener layout. Field-level ranges are checked while reading (peer.ts,
+ * sections.ts). Input: a Config plus where its paths are in the file. Output: ConfigError[]
+ * naming what is allowed. Pure: no I/O.
+ */
+import { cidrsOverlap, isUnspecified, parseCidr, parseIp, type Cidr, type IpAddr } from './ip.js';
+import type { Config, ConfigError, PeerConfig } from './schema.js';
+
+export interface SourceInfo {
+  readonly file: string;
+  /** 1-based line of a path such as `peers[1].holdTime` (or of its nearest parent). */
+  lineOf(path: string): number;
+  /** True when the value at `path` was refused while reading: checks on it are skipped. */
+  isBad(path: string): boolean;
+}
+
+/** For configs built in code: no lines, nothing refused. */
+export const NO_SOURCE: SourceInfo = { file: '<config>', lineOf: () => 0, isBad: () => false };
+
+type Report = (path: string, message: string) => void;
+
+export function validateConfig(config: Config, source: SourceInfo = NO_SOURCE): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const report: Report = (path, message) => {
+    errors.push({ file: source.file, line: source.lineOf(path), path, message });
+  };
+  const ok = (path: string): boolean => !source.isBad(path);
+  checkNode(config, ok, report);
+  checkOriginate(config, ok, report);
+  checkListener(config, ok, report);
+  config.peers.forEach((peer, i) => checkPeer(config, peer, `peers[${i}]`, ok, report));
+  checkPeersUnique(config.peers, ok, report);
+  return errors;
+}
+
+function checkNode(config: Config, ok: (p: string) => boolean, report: Report): void {
+  // RFC 6286 §2.1: the BGP Identifier is a non-zero 32-bit number.
+  if (ok('node.routerId') && config.node.routerId === '0.0.0.0') {
+    report('node.routerId', '0.0.0.0 is not allowed (a non-zero IPv4 address, RFC 6286 §2.1)');
+  }
+}
+
+function checkOriginate(config: Config, ok: (p: string) => boolean, report: Report): void {
+  const seen: { cidr: Cidr; path: string; text: string }[] = [];
+  config.originate.forEach((o, i) => {
+    const path = `originate[${i}]`;
+    const r = parseCidr(o.prefix);
+    if (!ok(path) || !ok(`${path}.prefix`) || !r.ok) return;
+    const other = seen.find((s) => cidrsOverlap(s.cidr, r.cidr));
+    if (other) {
+      const what = other.text === o.prefix ? 'is listed twice' : `overlaps ${other.text}`;
+      report(path, `${o.prefix} ${what} (see ${other.path}; prefixes must not overlap)`);
+    }
+    seen.push({ cidr: r.cidr, path, text: o.prefix });
+  });
+}
+
+/**
+ * Linux refuses to bind a specific address next to a listening wildcard on the same port, and
+ * `::` (bindv6only=0) is also the IPv4 wildcard.
+ */
+function checkListener(config: Config, ok: (p: string) => boolean, report: Report): void {
+  const { bgp } = config;
+  if (!ok('bgp.listenAddresses')) return;
+  if (bgp.listen && bgp.listenAddresses.length === 0) {
+    report('bgp.listenAddresses', 'empty list is not allowed while bgp.listen is true (one or more addresses, e.g. ::)');
+  }
+  const addrs = bgp.listenAddresses.map((a) => parseIp(a));
+  addrs.forEach((a, i) => {
+    const wildcard = addrs.findIndex((w, j) => j !== i && w && a && covers(w, a));
+    if (a && wildcard >= 0) {
+      const w = bgp.listenAddresses[wildcard] ?? '';
+      report(`bgp.listenAddresses[${i}]`, `${bgp.listenAddresses[i]} is already covered by ${w} (either the wildcard or specific addresses)`);
+    }
+  });
+}
+
+function covers(wildcard: IpAddr, addr: IpAddr): boolean {
+  if (!isUnspecified(wildcard)) return false;
+  if (isUnspecified(addr) && addr.family === wildcard.family) return false;
+  return wildcard.family === 6 || addr.family === 4;
+}
+
+function isUsableUnicast(a: IpAddr): boolean {
+  if (isUnspecified(a)) return false;
+  const first = a.bytes[0] ?? 0;
+  return a.family === 4 ? first < 224 : first !== 0xff;
+}
+
+function checkPeer(config: Config, peer: PeerConfig, at: string, ok: (p: string) => boolean, report: Report): void {
+  checkPeerAddresses(config, peer, at, ok, report);
+  if (ok(`${at}.holdTime`) && peer.holdTime !== 0 && peer.holdTime < config.bgp.minHoldTime && ok('bgp.minHoldTime')) {
+    report(`${at}.holdTime`, `${peer.holdTime} is below bgp.minHoldTime ${config.bgp.minHoldTime} (0 or ${config.bgp.minHoldTime}..65535)`);
+  }
+  if (peer.keepalive !== undefined && ok(`${at}.holdTime`)) {
+    // RFC 4271 §4.4: no KEEPALIVEs with a zero hold time; otherwise sent well within it.
+    if (peer.holdTime === 0) {
+      report(`${at}.keepalive`, `${peer.keepalive} is not allowed with holdTime 0 (leave keepalive unset)`);
+    } else if (peer.keepalive >= peer.holdTime) {
+      report(`${at}.keepalive`, `${peer.keepalive} is not below holdTime ${peer.holdTime} (1..${peer.holdTime - 1}, usually a third)`);
+    }
+  }
+  if (peer.passwordFile !== undefined && peer.passwordEnv !== undefined) {
+    report(`${at}.passwordEnv`, 'set together with passwordFile (one of passwordFile or passwordEnv)');
+  }
+  if (peer.passive && !config.bgp.listen) {
+    report(`${at}.passive`, 'true needs bgp.listen: true (passive: false, or turn on bgp.listen)');
+  }
+  // RFC 8950 carries IPv4 NLRI with an IPv6 next hop: it needs the IPv4 family.
+  if (peer.extendedNextHop && ok(`${at}.families`) && !peer.families.includes('ipv4-unicast')) {
+    report(`${at}.extendedNextHop`, 'true needs ipv4-unicast in families (false, or add ipv4-unicast)');
+  }
+}
+
+function checkPeerAddresses(config: Config, peer: PeerConfig, at: string, ok: (p: string) => boolean, report: Report): void {
+  const addr = ok(`${at}.address`) ? parseIp(peer.address) : undefined;
+  const local = peer.localAddress !== undefined && ok(`${at}.localAddress`) ? parseIp(peer.localAddress) : undefined;
+  if (addr && !isUsableUnicast(addr)) {
+    report(`${at}.address`, `${peer.address} is not allowed (the neighbour's unicast address)`);
+  } else if (addr && peer.address === peer.localAddress) {
+    report(`${at}.address`, `${peer.address} equals localAddress (the neighbour's address, not this node's)`);
+  } else if (addr && ok('node.routerId') && peer.address === config.node.routerId) {
+    report(`${at}.address`, `${peer.address} equals node.routerId (the neighbour's address, not this node's)`);
+  }
+  if (local && !isUsableUnicast(local)) {
+    report(`${at}.localAddress`, `${peer.localAddress} is not allowed (one of this node's unicast addresses)`);
+  } else if (local && addr && local.family !== addr.family) {
+    const fam = (a: IpAddr): string => `IPv${a.family}`;
+    report(`${at}.localAddress`, `${peer.localAddress} is ${fam(local)} but address is ${fam(addr)} (an ${fam(addr)} address)`);
+  }
+}
+
+function checkPeersUnique(peers: PeerConfig[], ok: (p: string) => boolean, report: Report): void {
+  const byAddress = new Map<string, number>();
+  const byName = new Map<string, number>();
+  peers.forEach((p, i) => {
+    const at = `peers[${i}]`;
+    const addrDup = ok(`${at}.address`) ? byAddress.get(p.address) : undefined;
+    if (addrDup !== undefined) {
+      report(`${at}.address`, `${p.address} is already used by peers[${addrDup}] (each address once)`);
+    } else if (ok(`${at}.address`)) byAddress.set(p.address, i);
+    const nameDup = ok(`${at}.name`) ? byName.get(p.name) : undefined;
+    // A name derived from a duplicate address is the same problem: report it once.
+    if (nameDup !== undefined && !(addrDup !== undefined && p.name === p.address)) {
+      report(`${at}.name`, `${JSON.stringify(p.name)} is already used by peers[${nameDup}] (unique names)`);
+    } else if (ok(`${at}.name`) && nameDup === undefined) byName.set(p.name, i);
+  });
+}

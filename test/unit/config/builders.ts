@@ -1,0 +1,25 @@
+/** Config builders for the config unit tests: a valid base config and peers with defaults. */
+import { BGP_DEFAULTS, PEER_DEFAULTS, type Config, type PeerConfig } from '../../../config/schema.js';
+
+export function peer(fields: Partial<PeerConfig> & { address: string }): PeerConfig {
+  return {
+    name: fields.address,
+    asn: 65001,
+    ...PEER_DEFAULTS,
+    families: [...PEER_DEFAULTS.families],
+    gracefulRestart: { ...PEER_DEFAULTS.gracefulRestart },
+    ...fields,
+  };
+}
+
+export function config(fields: Partial<Config> = {}): Config {
+  return {
+    node: { routerId: '10.0.0.5', asn: 65000 },
+    originate: [{ prefix: '10.244.5.0/24', communities: [], largeCommunities: [] }],
+    peers: [peer({ address: '10.0.0.1', name: 'tor-a' })],
+    bgp: { ...BGP_DEFAULTS, listenAddresses: [...BGP_DEFAULTS.listenAddresses] },
+    control: { socket: '/run/rackroute/rackroute.sock' },
+    log: { level: 'info' },
+    ...fields,
+  };
+}

@@ -1,0 +1,100 @@
+/** Unit tests for config/diff.ts: every field classified, and add/remove/restart/inPlace/unchanged decisions. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { diffConfig, GLOBAL_FIELD_CLASS, PEER_FIELD_CLASS } from '../../../config/diff.js';
+import { parseConfig } from '../../../config/parse.js';
+import { KEYS, type PeerConfig } from '../../../config/schema.js';
+import { config, peer } from './builders.js';
+
+test('every peer key the parser accepts is classified, and nothing else', () => {
+  // A peer with every key set: a new key in KEYS.peer (or the parser) must be classified.
+  const text = `node: {routerId: 10.0.0.5, asn: 65000}
+peers:
+  - {name: p, address: 10.0.0.1, asn: 1, port: 1, passive: false, families: [ipv4-unicast], holdTime: 9,
+     keepalive: 3, connectRetry: 1, localAddress: 10.0.0.2, description: d, addPath: off,
+     gracefulRestart: {enabled: true, restartTime: 1}, extendedNextHop: true, passwordFile: /k}
+  - {address: 10.0.0.3, asn: 1, passwordEnv: K}
+`;
+  const { config: c, errors } = parseConfig(text, 't');
+  assert.deepEqual(errors, []);
+  const seen = new Set([...Object.keys(c?.peers[0] ?? {}), ...Object.keys(c?.peers[1] ?? {})]);
+  const classified = Object.keys(PEER_FIELD_CLASS).sort();
+  assert.deepEqual([...seen].sort(), classified, 'parsed peer fields vs PEER_FIELD_CLASS');
+  assert.deepEqual([...KEYS.peer].sort(), classified, 'KEYS.peer vs PEER_FIELD_CLASS');
+});
+
+test('every global key the parser accepts is classified', () => {
+  const globals = [
+    ...KEYS.node.map((k) => `node.${k}`), ...KEYS.bgp.map((k) => `bgp.${k}`),
+    ...KEYS.control.map((k) => `control.${k}`), ...KEYS.log.map((k) => `log.${k}`),
+  ];
+  assert.deepEqual(globals.sort(), Object.keys(GLOBAL_FIELD_CLASS).sort());
+  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'log', 'node', 'originate', 'peers']);
+});
+
+test('identical configs: nothing changed, every peer unchanged', () => {
+  const d = diffConfig(config(), config());
+  assert.equal(d.changed, false);
+  assert.deepEqual(d.peers.map((p) => p.kind), ['unchanged']);
+  assert.deepEqual(d.global, []);
+});
+
+test('add and remove by name; removals come first', () => {
+  const old = config({ peers: [peer({ address: '10.0.0.1', name: 'a' }), peer({ address: '10.0.0.2', name: 'b' })] });
+  const next = config({ peers: [peer({ address: '10.0.0.3', name: 'c' }), peer({ address: '10.0.0.1', name: 'a' })] });
+  assert.deepEqual(diffConfig(old, next).peers.map((p) => `${p.kind}:${p.name}`), ['remove:b', 'add:c', 'unchanged:a']);
+});
+
+test('each restart-forcing field restarts the peer; in-place fields do not', () => {
+  const base = peer({ address: '10.0.0.1', name: 'a' });
+  const changes: Partial<PeerConfig>[] = [
+    { address: '10.0.0.9' }, { asn: 65009 }, { port: 1179 }, { families: ['ipv4-unicast'] }, { holdTime: 30 },
+    { localAddress: '10.0.0.5' }, { addPath: 'both' }, { gracefulRestart: { enabled: true, restartTime: 60 } },
+    { extendedNextHop: true }, { passive: true }, { passwordFile: '/k' }, { passwordEnv: 'K' },
+  ];
+  for (const change of changes) {
+    const d = diffConfig(config({ peers: [base] }), config({ peers: [{ ...base, ...change }] }));
+    assert.equal(d.peers[0]?.kind, 'restart', JSON.stringify(change));
+  }
+  for (const change of [{ description: 'x' }, { keepalive: 5 }, { connectRetry: 60 }] as Partial<PeerConfig>[]) {
+    const d = diffConfig(config({ peers: [base] }), config({ peers: [{ ...base, ...change }] }));
+    assert.equal(d.peers[0]?.kind, 'inPlace', JSON.stringify(change));
+  }
+});
+
+test('a restart lists every changed field, in-place ones included', () => {
+  const base = peer({ address: '10.0.0.1', name: 'a' });
+  const d = diffConfig(config({ peers: [base] }), config({ peers: [{ ...base, holdTime: 9, description: 'x' }] }));
+  assert.deepEqual(d.peers[0], { kind: 'restart', name: 'a', old: base, peer: { ...base, holdTime: 9, description: 'x' }, fields: ['holdTime', 'description'] });
+});
+
+test('router id or AS change restarts every kept peer; added peers stay adds', () => {
+  const old = config();
+  const next = config({ node: { routerId: '10.0.0.6', asn: 65000 }, peers: [...old.peers, peer({ address: '10.0.0.2' })] });
+  const d = diffConfig(old, next);
+  assert.equal(d.restartAll, true);
+  assert.deepEqual(d.global, [{ path: 'node.routerId', action: 'restartAll' }]);
+  assert.deepEqual(d.peers.map((p) => p.kind), ['restart', 'add']);
+  assert.deepEqual(d.peers[0]?.kind === 'restart' && d.peers[0].fields, ['node.routerId']);
+});
+
+test('originate changes are in place: add, remove, new communities', () => {
+  const o = (prefix: string, communities: string[] = []) => ({ prefix, communities, largeCommunities: [] });
+  const old = config({ originate: [o('10.244.1.0/24'), o('10.244.2.0/24')] });
+  const next = config({ originate: [o('10.244.2.0/24', ['65000:1']), o('fd00::/64')] });
+  const d = diffConfig(old, next);
+  assert.deepEqual(d.originate, { add: [o('fd00::/64')], remove: [o('10.244.1.0/24')], change: [o('10.244.2.0/24', ['65000:1'])] });
+  assert.equal(d.restartAll, false);
+  assert.deepEqual(d.peers.map((p) => p.kind), ['unchanged']);
+  assert.equal(d.changed, true);
+});
+
+test('listener and control socket changes ask for a rebind, not a restart', () => {
+  const next = config();
+  next.bgp.listenPort = 1179;
+  next.control.group = 'ops';
+  next.log.level = 'debug';
+  const d = diffConfig(config(), next);
+  assert.deepEqual([d.restartAll, d.relisten, d.reopenControl], [false, true, true]);
+  assert.deepEqual(d.global.map((g) => g.path), ['bgp.listenPort', 'control.group', 'log.level']);
+});

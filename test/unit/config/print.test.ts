@@ -1,0 +1,100 @@
+/** Unit tests for config/print.ts: key order, quoting, and the property parse(print(c)) == c (fast-check). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parse } from 'yaml';
+import { canonicalIp } from '../../../config/ip.js';
+import { parseConfig } from '../../../config/parse.js';
+import { printConfig } from '../../../config/print.js';
+import {
+  ADD_PATH_MODES, FAMILIES, KEYS, LOG_LEVELS, WELL_KNOWN_COMMUNITIES, type Config, type PeerConfig,
+} from '../../../config/schema.js';
+import { validateConfig } from '../../../config/validate.js';
+import { config, peer } from './builders.js';
+
+test('printed keys follow KEYS order, with every optional field when set', () => {
+  const full: PeerConfig = peer({
+    address: 'fd00::1', name: 'full', keepalive: 3, localAddress: 'fd00::2', description: 'd',
+    passwordFile: '/k', passwordEnv: 'K',
+  });
+  const c = config({ peers: [full], node: { routerId: '10.0.0.5', asn: 1, hostname: 'h' } });
+  c.control.group = 'g';
+  const doc = parse(printConfig(c)) as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(doc), [...KEYS.root]);
+  assert.deepEqual(Object.keys(doc['node'] ?? {}), [...KEYS.node]);
+  assert.deepEqual(Object.keys((doc['peers'] as unknown as Record<string, unknown>[])[0] ?? {}), [...KEYS.peer]);
+  assert.deepEqual(Object.keys(doc['bgp'] ?? {}), [...KEYS.bgp]);
+  assert.deepEqual(Object.keys(doc['control'] ?? {}), [...KEYS.control]);
+  assert.deepEqual(Object.keys((doc['originate'] as unknown as Record<string, unknown>[])[0] ?? {}), [...KEYS.originate]);
+});
+
+test('unset optional fields are left out, defaults are written', () => {
+  const text = printConfig(config());
+  assert.doesNotMatch(text, /keepalive|hostname|group|description|password/);
+  assert.match(text, /holdTime: 90\n/);
+  assert.match(text, /connectRetry: 5\n/);
+});
+
+test('strings that look like other YAML types are quoted so they re-parse as strings', () => {
+  const c = config({ peers: [peer({ address: '10.0.0.1', name: '123', description: 'true' })] });
+  c.control.group = '1000';
+  assert.deepEqual(parseConfig(printConfig(c), 'p').config, c);
+});
+
+// Property: any config that validates prints to text that parses back to the same config.
+const octet = fc.integer({ min: 0, max: 255 });
+const ipv4 = fc.tuple(fc.integer({ min: 1, max: 223 }), octet, octet, fc.integer({ min: 1, max: 254 })).map((a) => a.join('.'));
+const ipv6 = fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 7, maxLength: 7 })
+  .map((g) => canonicalIp(`fd00:${g.map((x) => x.toString(16)).join(':')}`) ?? '');
+const asn = fc.integer({ min: 1, max: 0xffffffff }).filter((n) => n !== 23456);
+const word = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
+const community = fc.oneof(
+  fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 })).map(([a, b]) => `${a}:${b}`),
+  fc.constantFrom(...Object.keys(WELL_KNOWN_COMMUNITIES)),
+);
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const large = fc.tuple(u32, u32, u32).map((p) => p.join(':'));
+
+const peerArb = fc.record({
+  address: fc.oneof(ipv4, ipv6), asn: fc.oneof(asn, fc.constantFrom('internal' as const, 'external' as const)),
+  port: fc.integer({ min: 1, max: 65535 }), passive: fc.boolean(),
+  families: fc.subarray([...FAMILIES], { minLength: 1 }), holdTime: fc.oneof(fc.constant(0), fc.integer({ min: 3, max: 65535 })),
+  connectRetry: fc.integer({ min: 1, max: 65535 }), addPath: fc.constantFrom(...ADD_PATH_MODES),
+  gracefulRestart: fc.record({ enabled: fc.boolean(), restartTime: fc.integer({ min: 0, max: 4095 }) }),
+  extendedNextHop: fc.boolean(), name: word, description: fc.option(fc.string({ maxLength: 20 }).filter((s) => s !== '' && !/[\r\n]/.test(s)), { nil: undefined }),
+  keepalive: fc.option(fc.integer({ min: 1, max: 21845 }), { nil: undefined }),
+}).map((p) => {
+  // fc.record builds null-prototype objects; the parser builds plain ones.
+  const out: PeerConfig = { ...p, families: [...p.families], gracefulRestart: { ...p.gracefulRestart } };
+  for (const k of ['description', 'keepalive'] as const) if (out[k] === undefined) delete out[k];
+  return out;
+});
+
+const configArb: fc.Arbitrary<Config> = fc.record({
+  routerId: ipv4, asn, peers: fc.array(peerArb, { maxLength: 4 }),
+  prefixes: fc.array(fc.record({ third: fc.integer({ min: 0, max: 255 }), communities: fc.uniqueArray(community, { maxLength: 3 }), large: fc.uniqueArray(large, { maxLength: 2 }) }), { maxLength: 3 }),
+  level: fc.constantFrom(...LOG_LEVELS), listen: fc.boolean(), minHoldTime: fc.integer({ min: 3, max: 90 }),
+}).map((r) => ({
+  node: { routerId: r.routerId, asn: r.asn },
+  originate: r.prefixes.map((p) => ({ prefix: `10.${p.third}.0.0/16`, communities: p.communities, largeCommunities: p.large })),
+  peers: r.peers,
+  bgp: { listen: r.listen, listenAddresses: ['::'], listenPort: 179, minHoldTime: r.minHoldTime, extendedMessage: true },
+  control: { socket: '/run/rackroute/rackroute.sock' },
+  log: { level: r.level },
+}));
+
+test('property: parse(print(c)) deep-equals c for every valid c', () => {
+  let checked = 0;
+  fc.assert(
+    fc.property(configArb, (c) => {
+      // The generator does not avoid every cross-field rule; those configs are not valid input.
+      fc.pre(validateConfig(c).length === 0);
+      checked++;
+      const back = parseConfig(printConfig(c), 'printed');
+      assert.deepEqual(back.errors, []);
+      assert.deepEqual(back.config, c);
+    }),
+    { numRuns: 300 },
+  );
+  assert.ok(checked > 50, `only ${checked} valid configs generated`);
+});
