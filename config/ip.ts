@@ -4,6 +4,7 @@
  * overlap). Input: strings from the config file. Output: canonical strings and byte arrays for
  * parse.ts / validate.ts. Pure: no I/O; never throws.
  */
+import { formatIpv6, parseIpv4, parseIpv6 } from '../peers/wire/ip.js';
 
 export type IpFamily = 4 | 6;
 
@@ -16,57 +17,14 @@ export interface Cidr extends IpAddr {
   readonly len: number;
 }
 
-/** Dotted quad with exactly four decimal octets; leading zeros are refused (octal ambiguity). */
+/** Strict dotted quad (peers/wire/ip.ts). */
 export function parseIPv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] ?? '';
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
+  return parseIpv4(text) ?? undefined;
 }
 
-function parseGroups(text: string): number[] | undefined {
-  if (text === '') return [];
-  const groups: number[] = [];
-  for (const g of text.split(':')) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    groups.push(parseInt(g, 16));
-  }
-  return groups;
-}
-
-/** RFC 4291 §2.2 text forms 1-3 (full, `::` compressed, trailing dotted quad). No zone ids. */
+/** RFC 4291 §2.2 text forms (peers/wire/ip.ts). */
 export function parseIPv6(text: string): Uint8Array | undefined {
-  let body = text;
-  let tail: number[] = [];
-  const lastColon = text.lastIndexOf(':');
-  if (text.includes('.')) {
-    const v4 = parseIPv4(text.slice(lastColon + 1));
-    if (!v4) return undefined;
-    tail = [((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0)];
-    body = text.slice(0, lastColon + 1);
-    if (!body.endsWith('::')) body = body.slice(0, -1);
-  }
-  const halves = body.split('::');
-  if (halves.length > 2) return undefined;
-  const head = parseGroups(halves[0] ?? '');
-  const rest = halves.length === 2 ? parseGroups(halves[1] ?? '') : [];
-  if (!head || !rest) return undefined;
-  const present = head.length + rest.length + tail.length;
-  if (halves.length === 2 ? present > 7 : present !== 8) return undefined;
-  const groups = [...head, ...new Array<number>(8 - present).fill(0), ...rest, ...tail];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
+  return parseIpv6(text) ?? undefined;
 }
 
 export function parseIp(text: string): IpAddr | undefined {
@@ -78,34 +36,10 @@ export function parseIp(text: string): IpAddr | undefined {
   return bytes && { family: 4, bytes };
 }
 
-/**
- * RFC 5952 §4: lower case, no leading zeros, longest run (>= 2 groups) of zeros as `::`;
- * §5: IPv4-mapped addresses end in a dotted quad.
- */
-export function formatIPv6(bytes: Uint8Array): string {
-  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
-    return `::ffff:${Array.from(bytes.subarray(12)).join('.')}`;
-  }
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j === i ? i + 1 : j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
+export { formatIpv6 as formatIPv6 };
 
 export function formatIp(addr: IpAddr): string {
-  return addr.family === 4 ? Array.from(addr.bytes).join('.') : formatIPv6(addr.bytes);
+  return addr.family === 4 ? Array.from(addr.bytes).join('.') : formatIpv6(addr.bytes);
 }
 
 /** Canonical text of an address, or undefined when it is not an IP address. */

@@ -77,7 +77,8 @@ export interface BgpConfig {
   /** `::` (default) is one dual-stack socket: it accepts IPv4 too (IPv4-mapped, bindv6only=0). */
   listenAddresses: string[];
   listenPort: number;
-  /** Smallest hold time accepted in a peer's OPEN (RFC 4271 §6.2 allows refusing), 0 still allowed. */
+  /** Smallest hold time accepted in a peer's OPEN (RFC 4271 §6.2 allows refusing). At the default 3 a
+   *  hold time of 0 (no keepalives) is accepted; above 3 it is refused too (FRR bgp minimum-holdtime). */
   minHoldTime: number;
   /** RFC 8654 Extended Message capability. */
   extendedMessage: boolean;

@@ -19,7 +19,6 @@ export function nextHopsFor(localAddress: string, ifaces: Ifaces): NextHops {
   const on = iface ?? [];
   const v4 = on.find((a) => a.family === 'IPv4' && !a.internal)?.address;
   const v6Global = on.find((a) => a.family === 'IPv6' && !a.address.startsWith('fe80'))?.address;
-  const v6Link = on.find((a) => a.family === 'IPv6' && a.address.startsWith('fe80'))?.address;
   const out: NextHops = {};
   if (localAddress.includes(':')) {
     const isLinkLocal = localAddress.toLowerCase().startsWith('fe80');

@@ -3,80 +3,87 @@
  * hot path. Pure: no I/O; never throws (parse returns null).
  */
 
-/** Formats 4 bytes as dotted quad or 16 bytes as RFC 5952 compressed IPv6 text. */
+/** Formats 4 bytes as a dotted quad or 16 bytes as RFC 5952 IPv6 text. */
 export function ipToString(b: Uint8Array): string {
   if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  if (b.length !== 16) return `<${b.length} bytes>`;
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push(((b[i] ?? 0) << 8) | (b[i + 1] ?? 0));
-  // RFC 5952 §4.2: compress the longest run (length >= 2) of zero words, the first if tied.
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(':');
-  if (bestAt < 0) return hex(words);
-  return `${hex(words.slice(0, bestAt))}::${hex(words.slice(bestAt + bestLen))}`;
+  return b.length === 16 ? formatIpv6(b) : `<${b.length} bytes>`;
 }
 
-/** Parses dotted-quad IPv4 into 4 bytes, or null. */
+/**
+ * RFC 5952 §4: lower case, no leading zeros, longest run (>= 2 groups) of zeros as `::`;
+ * §5: IPv4-mapped addresses end in a dotted quad.
+ */
+export function formatIpv6(bytes: Uint8Array): string {
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${Array.from(bytes.subarray(12)).join('.')}`;
+  }
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+/** Dotted quad with exactly four decimal octets; leading zeros are refused (octal ambiguity). */
 export function parseIpv4(text: string): Uint8Array | null {
   const parts = text.split('.');
   if (parts.length !== 4) return null;
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
     const p = parts[i] ?? '';
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const v = Number(p);
-    if (v > 255 || (p.length > 1 && p[0] === '0')) return null;
-    out[i] = v;
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    out[i] = n;
   }
   return out;
 }
 
-/** Parses IPv6 text (with optional embedded IPv4 tail, no zone) into 16 bytes, or null. */
+function parseGroups(text: string): number[] | null {
+  if (text === '') return [];
+  const groups: number[] = [];
+  for (const g of text.split(':')) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
+    groups.push(parseInt(g, 16));
+  }
+  return groups;
+}
+
+/** RFC 4291 §2.2 text forms 1-3 (full, `::` compressed, trailing dotted quad). No zone ids. */
 export function parseIpv6(text: string): Uint8Array | null {
-  if (text.includes('%')) return null;
-  const halves = text.split('::');
+  let body = text;
+  let tail: number[] = [];
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.')) {
+    const v4 = parseIpv4(text.slice(lastColon + 1));
+    if (!v4) return null;
+    tail = [((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0)];
+    body = text.slice(0, lastColon + 1);
+    if (!body.endsWith('::')) body = body.slice(0, -1);
+  }
+  const halves = body.split('::');
   if (halves.length > 2) return null;
-  const parseSide = (s: string): number[] | null => {
-    if (s === '') return [];
-    const out: number[] = [];
-    const groups = s.split(':');
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i] ?? '';
-      if (i === groups.length - 1 && g.includes('.')) {
-        const v4 = parseIpv4(g);
-        if (!v4) return null;
-        out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-        out.push(parseInt(g, 16));
-      }
-    }
-    return out;
-  };
-  const head = parseSide(halves[0] ?? '');
-  const tail = halves.length === 2 ? parseSide(halves[1] ?? '') : [];
-  if (!head || !tail) return null;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const words = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  const head = parseGroups(halves[0] ?? '');
+  const rest = halves.length === 2 ? parseGroups(halves[1] ?? '') : [];
+  if (!head || !rest) return null;
+  const present = head.length + rest.length + tail.length;
+  if (halves.length === 2 ? present > 7 : present !== 8) return null;
+  const groups = [...head, ...new Array<number>(8 - present).fill(0), ...rest, ...tail];
   const out = new Uint8Array(16);
-  words.forEach((w, i) => {
-    out[i * 2] = w >> 8;
-    out[i * 2 + 1] = w & 0xff;
+  groups.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
   });
   return out;
 }

@@ -3,7 +3,7 @@
  * produce them from bytes; encoders turn them back into exact bytes. They are structured-clone
  * safe (no classes, no Maps), so they can cross to the route-engine worker unchanged.
  */
-import type { Afi, Safi, Origin } from './constants.js';
+import type { Afi, Origin } from './constants.js';
 
 /** An IP prefix as it appears in NLRI. `addr` is 4 (IPv4) or 16 (IPv6) bytes, host bits zero. */
 export interface Prefix {
