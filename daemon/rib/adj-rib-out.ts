@@ -6,8 +6,8 @@
  */
 import type { CodecContext } from '../../peers/wire/context.js';
 import { familyKey } from '../../peers/wire/context.js';
-import type { PathAttributes, Prefix, UpdateMsg } from '../../peers/wire/types.js';
-import { encodeUpdate } from '../../peers/wire/update.js';
+import type { PathAttributes, Prefix } from '../../peers/wire/types.js';
+import { packUpdates, packWithdrawals } from '../../peers/wire/update-pack.js';
 import { prefixToString } from '../../peers/wire/nlri.js';
 import { parseIp } from '../../peers/wire/ip.js';
 import { attrsKey } from './format.js';
@@ -18,9 +18,6 @@ export interface OutRoute {
   /** For IPv6 NLRI (MP_REACH): global and optional link-local next hop. */
   readonly mpNextHop?: { global: Uint8Array; linkLocal?: Uint8Array };
 }
-
-/** Prefixes per UPDATE: far below the 4096-byte limit for any prefix length and attribute set. */
-const CHUNK = 200;
 
 export class AdjRibOut {
   private advertised = new Map<string, { route: OutRoute; key: string }>();
@@ -62,22 +59,14 @@ function mpText(nh: { global: Uint8Array; linkLocal?: Uint8Array }): string {
   return `${Buffer.from(nh.global).toString('hex')}/${nh.linkLocal ? Buffer.from(nh.linkLocal).toString('hex') : ''}`;
 }
 
-function chunks<T>(xs: readonly T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
-
 function encodeWithdrawals(prefixes: readonly Prefix[], ctx: CodecContext): Uint8Array[] {
-  const v4 = prefixes.filter((p) => p.afi === 1);
-  const v6 = prefixes.filter((p) => p.afi === 2);
-  const out: Uint8Array[] = [];
-  for (const c of chunks(v4, CHUNK)) out.push(encodeUpdate({ type: 2, withdrawn: c, attrs: {}, nlri: [] }, ctx));
-  for (const c of chunks(v6, CHUNK))
-    out.push(encodeUpdate({ type: 2, withdrawn: [], attrs: {}, nlri: [], mpUnreach: { afi: 2, safi: 1, withdrawn: c } }, ctx));
-  return out;
+  return [
+    ...packWithdrawals(prefixes.filter((p) => p.afi === 1), 1, ctx),
+    ...packWithdrawals(prefixes.filter((p) => p.afi === 2), 2, ctx),
+  ];
 }
 
+/** One group per attribute set; each group packed into as few UPDATEs as fit (RFC 4271 §9.2). */
 function encodeAnnouncements(items: readonly { route: OutRoute; key: string }[], ctx: CodecContext): Uint8Array[] {
   const groups = new Map<string, OutRoute[]>();
   for (const { route, key } of items) {
@@ -89,20 +78,8 @@ function encodeAnnouncements(items: readonly { route: OutRoute; key: string }[],
   for (const routes of groups.values()) {
     const first = routes[0];
     if (!first) continue;
-    for (const c of chunks(routes, CHUNK)) {
-      const nlri = c.map((r) => r.prefix);
-      const msg: UpdateMsg =
-        first.prefix.afi === 1 && !first.mpNextHop
-          ? { type: 2, withdrawn: [], attrs: first.attrs, nlri }
-          : {
-              type: 2,
-              withdrawn: [],
-              attrs: first.attrs,
-              nlri: [],
-              mpReach: { afi: first.prefix.afi, safi: 1, nextHop: first.mpNextHop ?? { global: new Uint8Array(16) }, nlri },
-            };
-      out.push(encodeUpdate(msg, ctx));
-    }
+    const nlri = routes.map((r) => r.prefix);
+    out.push(...packUpdates(first.attrs, nlri, ctx, first.mpNextHop ? { nextHop: first.mpNextHop } : {}));
   }
   return out;
 }

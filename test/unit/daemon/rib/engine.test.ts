@@ -1,0 +1,158 @@
+/**
+ * The route engine on plain values: session up/down, UPDATE ingest with RFC 7606 verdicts,
+ * origination with next-hop-self, End-of-RIB, route refresh and back-pressure. No worker, no
+ * sockets: the engine's emit callback is recorded.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RouteEngine } from '../../../../daemon/rib/engine.js';
+import type { FromEngine, PeerSessionInfo } from '../../../../daemon/bus.js';
+import { decodeMessage, encodeMessage } from '../../../../peers/wire/index.js';
+import { familyKey, fullContext } from '../../../../peers/wire/context.js';
+import type { UpdateMsg } from '../../../../peers/wire/types.js';
+import { parsePrefix, prefixToString } from '../../../../peers/wire/nlri.js';
+import { isEndOfRib } from '../../../../peers/wire/update.js';
+import { hex } from '../../../support/hex.js';
+
+const V4V6 = [familyKey(1, 1), familyKey(2, 1)];
+
+function info(over: Partial<PeerSessionInfo> = {}): PeerSessionInfo {
+  return {
+    peer: 'tor1',
+    session: 1,
+    localAs: 65010,
+    peerAs: 65000,
+    ebgp: true,
+    routerId: 0x0a000001,
+    peerRouterId: 0x0a000002,
+    ctx: { as4: true, extendedMessage: false, addPathRx: [], addPathTx: [], ebgp: true, families: V4V6 },
+    nextHopV4: '192.0.2.10',
+    nextHopV6: '2001:db8::10',
+    enhancedRouteRefresh: true,
+    ...over,
+  };
+}
+
+function harness(): { engine: RouteEngine; out: FromEngine[]; sent: (ebgp?: boolean) => UpdateMsg[]; query: (kind?: 'routes' | 'stats') => any } {
+  const out: FromEngine[] = [];
+  const engine = new RouteEngine((m) => out.push(m));
+  return {
+    engine,
+    out,
+    sent: (ebgp = true) => {
+      const msgs = out.filter((m): m is Extract<FromEngine, { t: 'send' }> => m.t === 'send').flatMap((m) => m.msgs);
+      out.length = 0;
+      return msgs.map((b) => decodeMessage(new Uint8Array(b), { ...fullContext(ebgp), extendedMessage: true })).filter((d) => d.ok && d.value.type === 2).map((d) => (d.ok ? (d.value as UpdateMsg) : (null as never)));
+    },
+    query: (kind = 'routes') => {
+      engine.handle({ t: 'query', id: 7, q: { kind } });
+      const r = out.pop();
+      assert.equal(r?.t, 'query-result');
+      return (r as { result: unknown }).result;
+    },
+  };
+}
+
+function updateBody(u: UpdateMsg): ArrayBuffer {
+  const full = encodeMessage(u, fullContext(true));
+  return full.slice(19).buffer;
+}
+
+const ORIGINATE = { t: 'originate' as const, prefixes: [{ prefix: '10.244.1.0/24', communities: ['65010:7'] }, { prefix: 'fd00:244:1::/64' }] };
+
+test('peer up: originated prefixes go out with next-hop-self and our AS, then End-of-RIB per family', () => {
+  const h = harness();
+  h.engine.handle(ORIGINATE);
+  h.engine.handle({ t: 'peer-up', info: info() });
+  const msgs = h.sent();
+  const v4 = msgs.find((m) => m.nlri.length > 0);
+  assert.ok(v4);
+  assert.deepEqual(v4.nlri.map(prefixToString), ['10.244.1.0/24']);
+  assert.deepEqual(v4.attrs.asPath, [{ type: 2, asns: [65010] }]);
+  assert.deepEqual([...(v4.attrs.nextHop ?? [])], [192, 0, 2, 10]);
+  assert.deepEqual(v4.attrs.communities, [((65010 << 16) | 7) >>> 0]);
+  assert.equal(v4.attrs.localPref, undefined, 'RFC 4271 §5.1.5: no LOCAL_PREF to eBGP');
+  const v6 = msgs.find((m) => m.mpReach);
+  assert.deepEqual(v6?.mpReach?.nlri.map(prefixToString), ['fd00:244:1::/64']);
+  assert.deepEqual(msgs.map(isEndOfRib).filter(Boolean), [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }]);
+});
+
+test('iBGP: empty AS path and LOCAL_PREF 100', () => {
+  const h = harness();
+  h.engine.handle(ORIGINATE);
+  h.engine.handle({ t: 'peer-up', info: info({ ebgp: false, peerAs: 65010 }) });
+  const v4 = h.sent(false).find((m) => m.nlri.length > 0);
+  assert.deepEqual(v4?.attrs.asPath, []);
+  assert.equal(v4?.attrs.localPref, 100);
+});
+
+test('originate changes are diffed: only the withdrawn prefix is withdrawn', () => {
+  const h = harness();
+  h.engine.handle(ORIGINATE);
+  h.engine.handle({ t: 'peer-up', info: info() });
+  h.sent();
+  h.engine.handle({ t: 'originate', prefixes: [{ prefix: '10.244.1.0/24', communities: ['65010:7'] }] });
+  const msgs = h.sent();
+  assert.equal(msgs.length, 1);
+  assert.deepEqual(msgs[0]?.mpUnreach?.withdrawn.map(prefixToString), ['fd00:244:1::/64']);
+});
+
+test('received routes land in Adj-RIB-In; withdrawals and treat-as-withdraw remove them', () => {
+  const h = harness();
+  h.engine.handle({ t: 'peer-up', info: info() });
+  h.sent();
+  const p1 = parsePrefix('10.1.0.0/24');
+  const p2 = parsePrefix('10.2.0.0/24');
+  assert.ok(p1 && p2);
+  const attrs = { origin: 0 as const, asPath: [{ type: 2, asns: [65000, 65100] }], nextHop: new Uint8Array([192, 0, 2, 1]), med: 5, communities: [1], largeCommunities: [[65000, 1, 2] as const] };
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: updateBody({ type: 2, withdrawn: [], attrs, nlri: [p1, p2] }), receivedAt: 0 });
+  let r = h.query().tor1;
+  assert.deepEqual(r.received.map((x: any) => x.prefix), ['10.1.0.0/24', '10.2.0.0/24']);
+  assert.equal(r.received[0].attrs.asPath, '65000 65100');
+  assert.equal(r.received[0].attrs.med, 5);
+  assert.deepEqual(r.received[0].attrs.largeCommunities, ['65000:1:2']);
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: updateBody({ type: 2, withdrawn: [p1], attrs: {}, nlri: [] }), receivedAt: 0 });
+  r = h.query().tor1;
+  assert.deepEqual(r.received.map((x: any) => x.prefix), ['10.2.0.0/24']);
+  // RFC 7606 §7.1: ORIGIN of length 2 -> treat-as-withdraw for 10.2.0.0/24.
+  const taw = hex`0000 0015 4001020000 40020602010000fde8 400304c0000201 180a0200`;
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: taw.slice().buffer, receivedAt: 0 });
+  r = h.query().tor1;
+  assert.deepEqual(r.received, []);
+  assert.equal(r.counters.treatAsWithdraw, 1);
+  assert.ok(h.out.some((m) => m.t === 'log' && m.event === 'update.malformed'));
+});
+
+test('a session-reset error goes back to the session; stale sessions are ignored', () => {
+  const h = harness();
+  h.engine.handle({ t: 'peer-up', info: info() });
+  h.sent();
+  // Withdrawn Routes Length runs past the body: RFC 4271 §6.3 3/1.
+  const bad = hex`00ff 0000`;
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 0, body: bad.slice().buffer, receivedAt: 0 });
+  assert.equal(h.out.length, 0, 'an UPDATE from an old session is dropped');
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: bad.slice().buffer, receivedAt: 0 });
+  const reset = h.out.find((m) => m.t === 'reset');
+  assert.ok(reset && reset.t === 'reset');
+  assert.equal(reset.error.code, 3);
+  assert.equal(reset.error.subcode, 1);
+});
+
+test('peer down clears its routes; route refresh re-sends with BoRR/EoRR; xoff holds output until xon', () => {
+  const h = harness();
+  h.engine.handle(ORIGINATE);
+  h.engine.handle({ t: 'peer-up', info: info() });
+  h.sent();
+  h.engine.handle({ t: 'route-refresh', peer: 'tor1', session: 1, afi: 1, safi: 1 });
+  const rr = h.out.flatMap((m) => (m.t === 'send' ? m.msgs : [])).map((b) => new Uint8Array(b)[18]);
+  assert.equal(rr[0], 5, 'BoRR first');
+  assert.equal(rr.at(-1), 5, 'EoRR last');
+  h.out.length = 0;
+  h.engine.handle({ t: 'xoff', peer: 'tor1', session: 1 });
+  h.engine.handle({ t: 'originate', prefixes: [] });
+  assert.equal(h.out.length, 0, 'nothing produced while throttled');
+  h.engine.handle({ t: 'xon', peer: 'tor1', session: 1 });
+  assert.equal(h.sent().length, 2, 'withdrawals for both families after xon');
+  h.engine.handle({ t: 'peer-down', peer: 'tor1', session: 1 });
+  assert.deepEqual(h.query(), {});
+});

@@ -1,0 +1,241 @@
+/**
+ * The socket edge against real TCP on loopback: handshake to Established, keepalives flowing,
+ * RFC 4271 §6.8 collision resolution when both sides connect at once, hold-timer expiry on a
+ * silent peer (4/0), and Cease/Administrative Shutdown with RFC 9003 text on stop.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Session, type SessionConfig, type SessionEvents } from '../../../peers/session.js';
+import { Listener } from '../../../peers/listener.js';
+import { buildOpen } from '../../../peers/negotiate.js';
+import type { DownReason } from '../../../peers/down.js';
+import { Framer } from '../../../peers/wire/framer.js';
+import { decodeMessage, encodeMessage } from '../../../peers/wire/index.js';
+import { DEFAULT_CONTEXT } from '../../../peers/wire/context.js';
+import type { BgpMessage } from '../../../peers/wire/types.js';
+
+interface Probe {
+  events: SessionEvents;
+  downs: DownReason[];
+  keepalivesIn: number;
+}
+
+function probe(): Probe {
+  const p: Probe = {
+    downs: [],
+    keepalivesIn: 0,
+    events: {
+      established: () => {},
+      down: (_s, r) => p.downs.push(r),
+      update: () => {},
+      routeRefresh: () => {},
+      writable: () => {},
+      message: (_s, dir, type) => {
+        if (dir === 'in' && type === 4) p.keepalivesIn++;
+      },
+    },
+  };
+  return p;
+}
+
+function cfg(over: { name: string; address: string; port: number; localAddress: string; passive: boolean; asn: number; id: number; peerAs: number }): SessionConfig {
+  return {
+    name: over.name,
+    address: over.address,
+    port: over.port,
+    localAddress: over.localAddress,
+    passive: over.passive,
+    fsm: {
+      local: { asn: over.asn, bgpId: over.id, holdTime: 3, families: [{ afi: 1, safi: 1 }] },
+      peer: { peerAs: over.peerAs },
+      connectRetryMs: 300,
+      backoff: { baseMs: 100, capMs: 1000, amnesiaMs: 10_000 },
+      rand: () => 0.5,
+    },
+  };
+}
+
+async function until(what: string, ok: () => boolean, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function listen(host: string, sessions: () => Session[]): Promise<Listener> {
+  const l = new Listener((addr, sock) => {
+    const s = sessions().find((x) => x.cfg.address === addr);
+    if (!s) return false;
+    s.offer(sock);
+    return true;
+  });
+  await l.listen([host], 0);
+  return l;
+}
+
+test('active to passive: both sides reach Established and exchange keepalives', async () => {
+  const pa = probe();
+  const pb = probe();
+  let b: Session | undefined;
+  const lb = await listen('127.0.0.1', () => (b ? [b] : []));
+  b = new Session(cfg({ name: 'a', address: '127.0.0.2', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65001 }), pb.events);
+  const a = new Session(cfg({ name: 'b', address: '127.0.0.1', port: lb.port, localAddress: '127.0.0.2', passive: false, asn: 65001, id: 1, peerAs: 65002 }), pa.events);
+  b.start();
+  a.start();
+  try {
+    await until('Established on both sides', () => a.state === 'Established' && b?.state === 'Established');
+    await until('two keepalives each way', () => pa.keepalivesIn >= 2 && pb.keepalivesIn >= 2);
+    assert.equal(a.negotiated?.holdTime, 3);
+    assert.equal(a.connection?.direction, 'outbound');
+    assert.equal(b.connection?.direction, 'inbound');
+    a.stop('test over');
+    await until('b sees the Cease', () => pb.downs.some((d) => d.kind === 'notification-received'));
+  } finally {
+    a.stop();
+    b.stop();
+    await lb.close();
+    a.destroy();
+    b.destroy();
+  }
+  const d = pb.downs.find((x) => x.kind === 'notification-received');
+  assert.ok(d && d.kind === 'notification-received');
+  assert.equal(d.code, 6);
+  assert.equal(d.subcode, 2);
+  assert.equal(d.shutdownMessage, 'test over');
+});
+
+for (const [idA, idB] of [
+  [10, 2],
+  [2, 10],
+]) {
+  test(`both sides connect at once (ids ${idA} vs ${idB}): exactly one connection survives on both sides`, async () => {
+    let a: Session | undefined;
+    let b: Session | undefined;
+    const la = await listen('127.0.0.1', () => (a ? [a] : []));
+    const lb = await listen('127.0.0.2', () => (b ? [b] : []));
+    a = new Session(cfg({ name: 'b', address: '127.0.0.2', port: lb.port, localAddress: '127.0.0.1', passive: false, asn: 65001, id: idA ?? 0, peerAs: 65002 }), probe().events);
+    b = new Session(cfg({ name: 'a', address: '127.0.0.1', port: la.port, localAddress: '127.0.0.2', passive: false, asn: 65002, id: idB ?? 0, peerAs: 65001 }), probe().events);
+    a.start();
+    b.start();
+    try {
+      await until('Established on both sides', () => a?.state === 'Established' && b?.state === 'Established');
+      const ca = a.connection;
+      const cb = b.connection;
+      assert.ok(ca && cb);
+      assert.equal(ca.localPort, cb.remotePort, 'both sides hold the same TCP connection');
+      assert.equal(ca.remotePort, cb.localPort);
+      assert.notEqual(ca.direction, cb.direction);
+    } finally {
+      a.stop();
+      b.stop();
+      await la.close();
+      await lb.close();
+      a.destroy();
+      b.destroy();
+    }
+  });
+}
+
+/** A raw peer: sends our OPEN and one KEEPALIVE, then only listens. */
+async function silentPeer(port: number): Promise<{ received: BgpMessage[]; closed: Promise<void>; sock: net.Socket }> {
+  const sock = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.3' });
+  await new Promise((r) => sock.once('connect', r));
+  const received: BgpMessage[] = [];
+  const framer = new Framer();
+  sock.on('data', (chunk: Buffer) => {
+    framer.push(new Uint8Array(chunk));
+    for (let f = framer.next(); f && f.ok; f = framer.next()) {
+      const d = decodeMessage(f.value, DEFAULT_CONTEXT);
+      if (d.ok) received.push(d.value);
+    }
+  });
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  sock.write(encodeMessage(buildOpen({ asn: 65003, bgpId: 3, holdTime: 3, families: [{ afi: 1, safi: 1 }] }), DEFAULT_CONTEXT));
+  sock.write(encodeMessage({ type: 4 }, DEFAULT_CONTEXT));
+  return { received, closed, sock };
+}
+
+test('a silent peer is detected at hold-time expiry: NOTIFICATION 4/0 and down', async () => {
+  const pb = probe();
+  let b: Session | undefined;
+  const lb = await listen('127.0.0.1', () => (b ? [b] : []));
+  b = new Session(cfg({ name: 'silent', address: '127.0.0.3', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65003 }), pb.events);
+  b.start();
+  const peer = await silentPeer(lb.port);
+  try {
+    await until('Established', () => b?.state === 'Established');
+    const upAt = Date.now();
+    await until('hold timer expiry', () => pb.downs.length > 0, 6000);
+    const elapsed = Date.now() - upAt;
+    assert.deepEqual(pb.downs[0], { kind: 'hold-timer-expired' });
+    // The deadline is the negotiated 3 s, restarted by the last KEEPALIVE received.
+    assert.ok(elapsed >= 2000 && elapsed <= 4000, `expired after ${elapsed} ms`);
+    await peer.closed;
+    const n = peer.received.find((m) => m.type === 3);
+    assert.ok(n && n.type === 3);
+    assert.equal(n.code, 4);
+    assert.equal(n.subcode, 0);
+  } finally {
+    peer.sock.destroy();
+    b.stop();
+    b.destroy();
+    await lb.close();
+  }
+});
+
+function reader(sock: net.Socket): BgpMessage[] {
+  const got: BgpMessage[] = [];
+  const framer = new Framer();
+  sock.on('data', (chunk: Buffer) => {
+    framer.push(new Uint8Array(chunk));
+    for (let f = framer.next(); f && f.ok; f = framer.next()) {
+      const d = decodeMessage(f.value, DEFAULT_CONTEXT);
+      if (d.ok) got.push(d.value);
+    }
+  });
+  return got;
+}
+
+for (const remoteId of [2, 20]) {
+  test(`RFC 4271 §6.8 collision with a peer of identifier ${remoteId} (ours 10): the loser gets Cease 6/7`, async () => {
+    // The raw peer listens on 127.0.0.2, waits for our outbound connection, then connects in too.
+    let accepted: net.Socket | undefined;
+    const server = net.createServer((c) => (accepted = c));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.2', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    let a: Session | undefined;
+    const la = await listen('127.0.0.1', () => (a ? [a] : []));
+    a = new Session(cfg({ name: 'raw', address: '127.0.0.2', port, localAddress: '127.0.0.1', passive: false, asn: 65001, id: 10, peerAs: 65002 }), probe().events);
+    a.start();
+    const open = encodeMessage(buildOpen({ asn: 65002, bgpId: remoteId, holdTime: 3, families: [{ afi: 1, safi: 1 }] }), DEFAULT_CONTEXT);
+    let inbound: net.Socket | undefined;
+    try {
+      await until('our outbound connection', () => accepted !== undefined);
+      const outGot = reader(accepted as net.Socket);
+      await until('our OPEN on it', () => outGot.some((m) => m.type === 1));
+      inbound = net.connect({ host: '127.0.0.1', port: la.port, localAddress: '127.0.0.2' });
+      const inGot = reader(inbound);
+      await until('our OPEN on the inbound connection', () => inGot.some((m) => m.type === 1));
+      accepted?.write(open);
+      await until('OpenConfirm on the outbound one', () => outGot.some((m) => m.type === 4));
+      inbound.write(open);
+      // Higher local id keeps our outbound connection (the one we initiated).
+      const [loser, winner] = remoteId < 10 ? [inGot, outGot] : [outGot, inGot];
+      await until('Cease on the losing connection', () => loser.some((m) => m.type === 3));
+      const n = loser.find((m) => m.type === 3);
+      assert.ok(n && n.type === 3);
+      assert.deepEqual([n.code, n.subcode], [6, 7]);
+      assert.ok(!winner.some((m) => m.type === 3), 'the winner gets no NOTIFICATION');
+      assert.equal(a.connection?.direction, remoteId < 10 ? 'outbound' : 'inbound');
+    } finally {
+      inbound?.destroy();
+      accepted?.destroy();
+      a.stop();
+      a.destroy();
+      await la.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+}
