@@ -78,9 +78,10 @@ async function listen(host: string, sessions: () => Session[]): Promise<Listener
 test('active to passive: both sides reach Established and exchange keepalives', async () => {
   const pa = probe();
   const pb = probe();
-  let b: Session | undefined;
-  const lb = await listen('127.0.0.1', () => (b ? [b] : []));
-  b = new Session(cfg({ name: 'a', address: '127.0.0.2', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65001 }), pb.events);
+  const known: Session[] = [];
+  const lb = await listen('127.0.0.1', () => known);
+  const b = new Session(cfg({ name: 'a', address: '127.0.0.2', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65001 }), pb.events);
+  known.push(b);
   const a = new Session(cfg({ name: 'b', address: '127.0.0.1', port: lb.port, localAddress: '127.0.0.2', passive: false, asn: 65001, id: 1, peerAs: 65002 }), pa.events);
   b.start();
   a.start();
@@ -111,12 +112,14 @@ for (const [idA, idB] of [
   [2, 10],
 ]) {
   test(`both sides connect at once (ids ${idA} vs ${idB}): exactly one connection survives on both sides`, async () => {
-    let a: Session | undefined;
-    let b: Session | undefined;
-    const la = await listen('127.0.0.1', () => (a ? [a] : []));
-    const lb = await listen('127.0.0.2', () => (b ? [b] : []));
-    a = new Session(cfg({ name: 'b', address: '127.0.0.2', port: lb.port, localAddress: '127.0.0.1', passive: false, asn: 65001, id: idA ?? 0, peerAs: 65002 }), probe().events);
-    b = new Session(cfg({ name: 'a', address: '127.0.0.1', port: la.port, localAddress: '127.0.0.2', passive: false, asn: 65002, id: idB ?? 0, peerAs: 65001 }), probe().events);
+    const atA: Session[] = [];
+    const atB: Session[] = [];
+    const la = await listen('127.0.0.1', () => atA);
+    const lb = await listen('127.0.0.2', () => atB);
+    const a = new Session(cfg({ name: 'b', address: '127.0.0.2', port: lb.port, localAddress: '127.0.0.1', passive: false, asn: 65001, id: idA ?? 0, peerAs: 65002 }), probe().events);
+    const b = new Session(cfg({ name: 'a', address: '127.0.0.1', port: la.port, localAddress: '127.0.0.2', passive: false, asn: 65002, id: idB ?? 0, peerAs: 65001 }), probe().events);
+    atA.push(a);
+    atB.push(b);
     a.start();
     b.start();
     try {
@@ -159,9 +162,10 @@ async function silentPeer(port: number): Promise<{ received: BgpMessage[]; close
 
 test('a silent peer is detected at hold-time expiry: NOTIFICATION 4/0 and down', async () => {
   const pb = probe();
-  let b: Session | undefined;
-  const lb = await listen('127.0.0.1', () => (b ? [b] : []));
-  b = new Session(cfg({ name: 'silent', address: '127.0.0.3', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65003 }), pb.events);
+  const known: Session[] = [];
+  const lb = await listen('127.0.0.1', () => known);
+  const b = new Session(cfg({ name: 'silent', address: '127.0.0.3', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65003 }), pb.events);
+  known.push(b);
   b.start();
   const peer = await silentPeer(lb.port);
   try {
@@ -205,9 +209,10 @@ for (const remoteId of [2, 20]) {
     const server = net.createServer((c) => (accepted = c));
     await new Promise<void>((r) => server.listen(0, '127.0.0.2', () => r()));
     const port = (server.address() as net.AddressInfo).port;
-    let a: Session | undefined;
-    const la = await listen('127.0.0.1', () => (a ? [a] : []));
-    a = new Session(cfg({ name: 'raw', address: '127.0.0.2', port, localAddress: '127.0.0.1', passive: false, asn: 65001, id: 10, peerAs: 65002 }), probe().events);
+    const known: Session[] = [];
+    const la = await listen('127.0.0.1', () => known);
+    const a = new Session(cfg({ name: 'raw', address: '127.0.0.2', port, localAddress: '127.0.0.1', passive: false, asn: 65001, id: 10, peerAs: 65002 }), probe().events);
+    known.push(a);
     a.start();
     const open = encodeMessage(buildOpen({ asn: 65002, bgpId: remoteId, holdTime: 3, families: [{ afi: 1, safi: 1 }] }), DEFAULT_CONTEXT);
     let inbound: net.Socket | undefined;

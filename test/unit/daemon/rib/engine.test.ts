@@ -16,6 +16,15 @@ import { hex } from '../../../support/hex.js';
 
 const V4V6 = [familyKey(1, 1), familyKey(2, 1)];
 
+interface RouteJson {
+  prefix: string;
+  attrs: { asPath?: string; med?: number; largeCommunities?: string[] };
+}
+interface PeerRoutes {
+  received: RouteJson[];
+  counters: { treatAsWithdraw: number };
+}
+
 function info(over: Partial<PeerSessionInfo> = {}): PeerSessionInfo {
   return {
     peer: 'tor1',
@@ -33,7 +42,7 @@ function info(over: Partial<PeerSessionInfo> = {}): PeerSessionInfo {
   };
 }
 
-function harness(): { engine: RouteEngine; out: FromEngine[]; sent: (ebgp?: boolean) => UpdateMsg[]; query: (kind?: 'routes' | 'stats') => any } {
+function harness(): { engine: RouteEngine; out: FromEngine[]; sent: (ebgp?: boolean) => UpdateMsg[]; query: (kind?: 'routes' | 'stats') => Record<string, PeerRoutes> } {
   const out: FromEngine[] = [];
   const engine = new RouteEngine((m) => out.push(m));
   return {
@@ -48,7 +57,7 @@ function harness(): { engine: RouteEngine; out: FromEngine[]; sent: (ebgp?: bool
       engine.handle({ t: 'query', id: 7, q: { kind } });
       const r = out.pop();
       assert.equal(r?.t, 'query-result');
-      return (r as { result: unknown }).result;
+      return (r as { result: Record<string, PeerRoutes> }).result;
     },
   };
 }
@@ -106,18 +115,18 @@ test('received routes land in Adj-RIB-In; withdrawals and treat-as-withdraw remo
   assert.ok(p1 && p2);
   const attrs = { origin: 0 as const, asPath: [{ type: 2, asns: [65000, 65100] }], nextHop: new Uint8Array([192, 0, 2, 1]), med: 5, communities: [1], largeCommunities: [[65000, 1, 2] as const] };
   h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: updateBody({ type: 2, withdrawn: [], attrs, nlri: [p1, p2] }), receivedAt: 0 });
-  let r = h.query().tor1;
-  assert.deepEqual(r.received.map((x: any) => x.prefix), ['10.1.0.0/24', '10.2.0.0/24']);
-  assert.equal(r.received[0].attrs.asPath, '65000 65100');
-  assert.equal(r.received[0].attrs.med, 5);
-  assert.deepEqual(r.received[0].attrs.largeCommunities, ['65000:1:2']);
+  let r = h.query().tor1 as PeerRoutes;
+  assert.deepEqual(r.received.map((x) => x.prefix), ['10.1.0.0/24', '10.2.0.0/24']);
+  assert.equal(r.received[0]?.attrs.asPath, '65000 65100');
+  assert.equal(r.received[0]?.attrs.med, 5);
+  assert.deepEqual(r.received[0]?.attrs.largeCommunities, ['65000:1:2']);
   h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: updateBody({ type: 2, withdrawn: [p1], attrs: {}, nlri: [] }), receivedAt: 0 });
-  r = h.query().tor1;
-  assert.deepEqual(r.received.map((x: any) => x.prefix), ['10.2.0.0/24']);
+  r = h.query().tor1 as PeerRoutes;
+  assert.deepEqual(r.received.map((x) => x.prefix), ['10.2.0.0/24']);
   // RFC 7606 §7.1: ORIGIN of length 2 -> treat-as-withdraw for 10.2.0.0/24.
   const taw = hex`0000 0015 4001020000 40020602010000fde8 400304c0000201 180a0200`;
   h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: taw.slice().buffer, receivedAt: 0 });
-  r = h.query().tor1;
+  r = h.query().tor1 as PeerRoutes;
   assert.deepEqual(r.received, []);
   assert.equal(r.counters.treatAsWithdraw, 1);
   assert.ok(h.out.some((m) => m.t === 'log' && m.event === 'update.malformed'));
