@@ -77,7 +77,15 @@ if [ -n "$scenario" ]; then
 fi
 
 # --- bounded fuzz step -----------------------------------------------------------------------
-# >>> FUZZ STEP (lead adds the bounded fuzz run here; on failure: fail "fuzz") <<<
+# Properties (fast-check, >= 10,000 runs each) and the crash-corpus replay, then every
+# coverage-guided target for a bounded time (FUZZ_SECONDS, default 20 s each; `npm run fuzz`
+# runs 10 minutes per target). New findings are saved in test/fuzz/corpus/ and fail the run.
+props=$(find dist/test/fuzz -maxdepth 1 -name '*.test.js' 2>/dev/null | sort)
+if [ -n "$props" ]; then
+  # shellcheck disable=SC2086
+  node --test --test-reporter=spec $props || fail "fuzz-properties"
+fi
+node dist/test/fuzz/run-jazzer.js --seconds "${FUZZ_SECONDS:-20}" || fail "fuzz"
 
 if [ -n "$failed" ]; then
   echo "run.sh: FAILED:$failed" >&2
