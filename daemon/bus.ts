@@ -41,7 +41,8 @@ export interface OriginatedPrefix {
 export type ToEngine =
   | { t: 'peer-up'; info: PeerSessionInfo }
   | { t: 'peer-down'; peer: string; session: number }
-  | { t: 'update'; peer: string; session: number; body: ArrayBuffer; receivedAt: number }
+  /** `buf` holds the UPDATE body from byte `offset` on (the whole frame, header skipped, no copy). */
+  | { t: 'update'; peer: string; session: number; buf: ArrayBuffer; offset: number; receivedAt: number }
   | { t: 'route-refresh'; peer: string; session: number; afi: number; safi: number }
   | { t: 'xoff'; peer: string; session: number }
   | { t: 'xon'; peer: string; session: number }

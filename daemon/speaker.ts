@@ -142,10 +142,11 @@ export class Speaker {
         e.log.info({ event: 'session.down', reason, wasEstablished }, `session down: ${describeDown(reason)}`);
       },
       update: (s, body) => {
+        // The framer gives every frame its own ArrayBuffer, so it can be transferred, not copied.
         const buf = body.buffer as ArrayBuffer;
-        const whole = body.byteOffset === 0 && body.byteLength === buf.byteLength;
-        const owned = whole ? buf : (body.slice().buffer as ArrayBuffer);
-        this.engine.post({ t: 'update', peer: s.cfg.name, session: s.sessionId, body: owned, receivedAt: Date.now() }, [owned]);
+        const owned = body.byteOffset + body.byteLength === buf.byteLength ? buf : (body.slice().buffer as ArrayBuffer);
+        const offset = owned === buf ? body.byteOffset : 0;
+        this.engine.post({ t: 'update', peer: s.cfg.name, session: s.sessionId, buf: owned, offset, receivedAt: Date.now() }, [owned]);
       },
       routeRefresh: (s, msg) => {
         // RFC 7313 §4: BoRR/EoRR from the peer only mark its re-advertisement; a normal request asks us to re-send.

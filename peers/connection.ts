@@ -15,7 +15,7 @@ import type { ConnDirection } from './collision.js';
 export interface ConnectionEvents {
   /** A decoded non-UPDATE message. */
   message(m: BgpMessage): void;
-  /** An UPDATE body (after the 19-byte header), in its own ArrayBuffer (transferable). */
+  /** An UPDATE body: a view past the 19-byte header of a frame that owns its ArrayBuffer (transferable). */
   update(body: Uint8Array): void;
   /** A header or message error: the FSM sends its NOTIFICATION. */
   error(e: WireError, msgType: number): void;
@@ -68,7 +68,7 @@ export class Connection {
       }
       const frame = r.value;
       if (frame[18] === MsgType.Update) {
-        this.events.update(frame.slice(HEADER_LEN));
+        this.events.update(frame.subarray(HEADER_LEN));
       } else {
         const d = decodeMessage(frame, this.ctx);
         if (d.ok) this.events.message(d.value);

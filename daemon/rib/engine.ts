@@ -50,7 +50,7 @@ export class RouteEngine {
       case 'peer-down':
         return this.peerDown(m.peer, m.session);
       case 'update':
-        return this.update(m.peer, m.session, new Uint8Array(m.body));
+        return this.update(m.peer, m.session, new Uint8Array(m.buf, m.offset));
       case 'route-refresh':
         return this.routeRefresh(m.peer, m.session, m.afi);
       case 'xoff':

@@ -114,18 +114,18 @@ test('received routes land in Adj-RIB-In; withdrawals and treat-as-withdraw remo
   const p2 = parsePrefix('10.2.0.0/24');
   assert.ok(p1 && p2);
   const attrs = { origin: 0 as const, asPath: [{ type: 2, asns: [65000, 65100] }], nextHop: new Uint8Array([192, 0, 2, 1]), med: 5, communities: [1], largeCommunities: [[65000, 1, 2] as const] };
-  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: updateBody({ type: 2, withdrawn: [], attrs, nlri: [p1, p2] }), receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, offset: 0, buf: updateBody({ type: 2, withdrawn: [], attrs, nlri: [p1, p2] }), receivedAt: 0 });
   let r = h.query().tor1 as PeerRoutes;
   assert.deepEqual(r.received.map((x) => x.prefix), ['10.1.0.0/24', '10.2.0.0/24']);
   assert.equal(r.received[0]?.attrs.asPath, '65000 65100');
   assert.equal(r.received[0]?.attrs.med, 5);
   assert.deepEqual(r.received[0]?.attrs.largeCommunities, ['65000:1:2']);
-  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: updateBody({ type: 2, withdrawn: [p1], attrs: {}, nlri: [] }), receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, offset: 0, buf: updateBody({ type: 2, withdrawn: [p1], attrs: {}, nlri: [] }), receivedAt: 0 });
   r = h.query().tor1 as PeerRoutes;
   assert.deepEqual(r.received.map((x) => x.prefix), ['10.2.0.0/24']);
   // RFC 7606 §7.1: ORIGIN of length 2 -> treat-as-withdraw for 10.2.0.0/24.
   const taw = hex`0000 0015 4001020000 40020602010000fde8 400304c0000201 180a0200`;
-  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: taw.slice().buffer, receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, buf: taw.slice().buffer, offset: 0, receivedAt: 0 });
   r = h.query().tor1 as PeerRoutes;
   assert.deepEqual(r.received, []);
   assert.equal(r.counters.treatAsWithdraw, 1);
@@ -138,9 +138,9 @@ test('a session-reset error goes back to the session; stale sessions are ignored
   h.sent();
   // Withdrawn Routes Length runs past the body: RFC 4271 §6.3 3/1.
   const bad = hex`00ff 0000`;
-  h.engine.handle({ t: 'update', peer: 'tor1', session: 0, body: bad.slice().buffer, receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 0, buf: bad.slice().buffer, offset: 0, receivedAt: 0 });
   assert.equal(h.out.length, 0, 'an UPDATE from an old session is dropped');
-  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, body: bad.slice().buffer, receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, buf: bad.slice().buffer, offset: 0, receivedAt: 0 });
   const reset = h.out.find((m) => m.t === 'reset');
   assert.ok(reset && reset.t === 'reset');
   assert.equal(reset.error.code, 3);
