@@ -139,6 +139,8 @@ export class Speaker {
         }
         if (reason.kind === 'notification-sent' || reason.kind === 'notification-received')
           e.lastNotification = { direction: reason.kind === 'notification-sent' ? 'sent' : 'received', code: reason.code, subcode: reason.subcode, text: reason.text };
+        // RFC 4271 §6.5: hold-timer expiry sends NOTIFICATION 4/0.
+        else if (reason.kind === 'hold-timer-expired') e.lastNotification = { direction: 'sent', code: 4, subcode: 0, text: 'Hold Timer Expired' };
         e.log.info({ event: 'session.down', reason, wasEstablished }, `session down: ${describeDown(reason)}`);
       },
       update: (s, body) => {

@@ -168,6 +168,8 @@ interface FrrPath {
   origin?: string;
   med?: number;
   metric?: number;
+  /** FRR 8.4 calls LOCAL_PREF `locPrf` in per-prefix JSON; older releases `localpref`. */
+  locPrf?: number;
   localpref?: number;
   community?: { string?: string };
   largeCommunity?: { string?: string };
@@ -193,9 +195,10 @@ export function normalizePath(prefix: string, p: FrrPath): Route {
   };
   const med = p.med ?? p.metric;
   if (med !== undefined) r.med = med;
-  if (p.localpref !== undefined) r.localPref = p.localpref;
+  const localPref = p.locPrf ?? p.localpref;
+  if (localPref !== undefined) r.localPref = localPref;
   const from = p.peer?.peerId;
-  if (from !== undefined && from !== '(unspec)' && p.peer?.type !== 'internal' && !/^0\.0\.0\.0$|^::$/.test(from)) r.from = from;
+  if (from !== undefined && from !== '(unspec)' && !/^0\.0\.0\.0$|^::$/.test(from)) r.from = from;
   return r;
 }
 

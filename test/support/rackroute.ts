@@ -1,0 +1,211 @@
+/**
+ * rackrouted under test in a lab namespace: renders its YAML config into a per-run dir inside
+ * lab.dir, starts `node dist/daemon/main.js --config FILE` there (log kept next to it), and talks
+ * to it through its control socket (callDaemon) for neighbours and routes. reload() rewrites the
+ * file and sends SIGHUP; stop() sends SIGTERM; both by the daemon's own PID.
+ *
+ * Input: a Lab, a namespace short name and a RackrouteConfig. Output: a running rackrouted and
+ * the control API's answers. Must not: use the system config or socket paths, or signal any
+ * process but the one it started.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { callDaemon } from '../../daemon/control/client.js';
+import type { Lab, ProcHandle } from './netns.js';
+import { waitFor } from './netns.js';
+
+/** dist/test/support -> dist/daemon/main.js */
+const MAIN_JS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'daemon', 'main.js');
+
+export type RrFamily = 'ipv4-unicast' | 'ipv6-unicast';
+
+export interface RrOriginate {
+  prefix: string;
+  communities?: string[];
+  largeCommunities?: string[];
+}
+
+export interface RrPeer {
+  name: string;
+  address: string;
+  asn: number | 'internal' | 'external';
+  passive?: boolean;
+  families?: RrFamily[];
+  holdTime?: number;
+  keepalive?: number;
+  connectRetry?: number;
+  localAddress?: string;
+  port?: number;
+  gracefulRestart?: { enabled: boolean; restartTime?: number };
+}
+
+export interface RackrouteConfig {
+  routerId: string;
+  asn: number;
+  originate: RrOriginate[];
+  peers: RrPeer[];
+  logLevel?: 'info' | 'debug' | 'trace' | 'warn';
+}
+
+/** Why a session went down, as `neighbors` reports it (peers/down.ts DownReason). */
+export interface RrDown {
+  kind: string;
+  code?: number;
+  subcode?: number;
+  text?: string;
+  shutdownMessage?: string;
+  message?: string;
+}
+
+export interface RrNeighbor {
+  name: string;
+  address: string;
+  state: string;
+  uptimeMs: number;
+  flaps: number;
+  lastError?: string;
+  lastDown?: RrDown;
+  lastNotification?: { direction: 'sent' | 'received'; code: number; subcode: number; text: string };
+  remoteAsn?: number;
+  holdTime?: number;
+  families?: string[];
+  capabilities?: unknown;
+  prefixes: { received: number; advertised: number };
+  local?: string;
+  remote?: string;
+  direction?: string;
+}
+
+export interface RrAttrs {
+  origin?: string;
+  asPath?: string;
+  asPathSegments?: { type: string; asns: number[] }[];
+  nextHop?: string;
+  med?: number;
+  localPref?: number;
+  communities?: string[];
+  largeCommunities?: string[];
+  [key: string]: unknown;
+}
+
+export interface RrRoute {
+  prefix: string;
+  pathId?: number;
+  mpNextHop?: string;
+  attrs: RrAttrs;
+}
+
+export interface RrPeerRoutes {
+  received: RrRoute[];
+  advertised: RrRoute[];
+  counters?: Record<string, number>;
+  endOfRibReceived?: string[];
+}
+
+export interface Rackroute {
+  readonly ns: string;
+  readonly dir: string;
+  readonly configFile: string;
+  readonly socket: string;
+  readonly logFile: string;
+  readonly pid: number;
+  readonly proc: ProcHandle;
+  neighbors(): Promise<RrNeighbor[]>;
+  neighbor(name: string): Promise<RrNeighbor>;
+  /** Adj-RIB-In / Adj-RIB-Out per Established peer; one peer's entry when named. */
+  routes(peer?: string): Promise<Record<string, RrPeerRoutes>>;
+  waitEstablished(peer: string, timeoutMs?: number): Promise<RrNeighbor>;
+  /** Rewrites the config file and sends SIGHUP. */
+  reload(cfg: RackrouteConfig): Promise<void>;
+  /** SIGTERM, then waits for the exit; returns the exit code (or signal name). */
+  stop(timeoutMs?: number): Promise<number | string | null>;
+  /** Last lines of the daemon's log, for failure messages. */
+  logTail(lines?: number): string;
+}
+
+export function renderConfig(cfg: RackrouteConfig, socket: string): string {
+  const doc = {
+    node: { routerId: cfg.routerId, asn: cfg.asn },
+    originate: cfg.originate.map((o) => ({ prefix: o.prefix, communities: o.communities ?? [], largeCommunities: o.largeCommunities ?? [] })),
+    peers: cfg.peers.map((p) => ({ ...p })),
+    control: { socket },
+    log: { level: cfg.logLevel ?? 'debug' },
+  };
+  return stringify(doc);
+}
+
+export async function startRackroute(lab: Lab, ns: string, cfg: RackrouteConfig): Promise<Rackroute> {
+  const dir = join(lab.dir, `rackroute-${ns}`);
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'config.yaml');
+  const socket = join(dir, 'rackroute.sock');
+  const logFile = join(dir, 'rackrouted.log');
+  writeFileSync(configFile, renderConfig(cfg, socket));
+  const proc = lab.spawnIn(ns, [process.execPath, MAIN_JS, '--config', configFile], { logFile });
+  const rr = new RackrouteImpl(ns, dir, configFile, socket, logFile, proc);
+  await waitFor(async () => {
+    if (proc.exitStatus() !== null) throw new Error(`rackrouted exited ${proc.exitStatus()}: ${rr.logTail(20)}`);
+    return callDaemon(socket, 'status', {}, 2000);
+  }, { timeoutMs: 10000, what: `rackrouted in ${ns} to answer on ${socket} (log ${logFile})` });
+  return rr;
+}
+
+class RackrouteImpl implements Rackroute {
+  constructor(readonly ns: string, readonly dir: string, readonly configFile: string, readonly socket: string,
+    readonly logFile: string, readonly proc: ProcHandle) {}
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  async neighbors(): Promise<RrNeighbor[]> {
+    return ((await callDaemon(this.socket, 'neighbors')) as { neighbors: RrNeighbor[] }).neighbors;
+  }
+
+  async neighbor(name: string): Promise<RrNeighbor> {
+    const n = (await this.neighbors()).find((x) => x.name === name);
+    if (!n) throw new Error(`rackrouted has no neighbour ${name}`);
+    return n;
+  }
+
+  async routes(peer?: string): Promise<Record<string, RrPeerRoutes>> {
+    return (await callDaemon(this.socket, 'routes', peer === undefined ? {} : { peer })) as Record<string, RrPeerRoutes>;
+  }
+
+  waitEstablished(peer: string, timeoutMs = 15000): Promise<RrNeighbor> {
+    return waitFor(() => this.neighbor(peer), {
+      timeoutMs, what: `rackrouted: ${peer} Established (log ${this.logFile})`, until: (n) => n.state === 'Established',
+    });
+  }
+
+  async reload(cfg: RackrouteConfig): Promise<void> {
+    writeFileSync(this.configFile, renderConfig(cfg, this.socket));
+    if (this.proc.exitStatus() !== null) throw new Error(`rackrouted is not running (exited ${this.proc.exitStatus()})`);
+    process.kill(this.proc.pid, 'SIGHUP');
+  }
+
+  async stop(timeoutMs = 5000): Promise<number | string | null> {
+    if (this.proc.exitStatus() === null) {
+      process.kill(this.proc.pid, 'SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), timeoutMs)));
+      const res = await Promise.race([this.proc.exited.then(() => 'exited' as const), late]);
+      clearTimeout(timer);
+      if (res === 'late') {
+        await this.proc.stop(0);
+        throw new Error(`rackrouted did not exit within ${timeoutMs} ms of SIGTERM (killed); log: ${this.logTail(20)}`);
+      }
+    }
+    return this.proc.exitStatus();
+  }
+
+  logTail(lines = 40): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+}
