@@ -50,7 +50,8 @@ export type ToEngine =
   | { t: 'query'; id: number; q: EngineQuery }
   | { t: 'stop' };
 
-export type EngineQuery = { kind: 'routes'; peer?: string } | { kind: 'stats' };
+/** `limit` bounds the routes listed per peer and direction (totals are always given). */
+export type EngineQuery = { kind: 'routes'; peer?: string; prefix?: string; limit?: number } | { kind: 'stats' };
 
 /** Route engine -> main thread. */
 export type FromEngine =

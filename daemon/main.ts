@@ -52,7 +52,12 @@ async function main(argv: string[]): Promise<number> {
     {
       status: () => speaker.status(version()),
       neighbors: (p) => speaker.neighbors(typeof p.peer === 'string' ? p.peer : undefined),
-      routes: (p) => speaker.routes(typeof p.peer === 'string' ? p.peer : undefined),
+      routes: (p) =>
+        speaker.routes({
+          ...(typeof p.peer === 'string' ? { peer: p.peer } : {}),
+          ...(typeof p.prefix === 'string' ? { prefix: p.prefix } : {}),
+          ...(typeof p.limit === 'number' ? { limit: p.limit } : {}),
+        }),
     },
     config.control.group,
   );

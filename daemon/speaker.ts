@@ -12,6 +12,7 @@ import { Session, type SessionEvents } from '../peers/session.js';
 import { Listener } from '../peers/listener.js';
 import type { Negotiated } from '../peers/negotiate.js';
 import type { DownReason } from '../peers/down.js';
+import { notificationText } from '../peers/down.js';
 import { parseIp, ipToString, u32ToIpv4 } from '../peers/wire/ip.js';
 import { CeaseSubcode } from '../peers/wire/constants.js';
 import type { FromEngine, OriginatedPrefix } from './bus.js';
@@ -137,10 +138,8 @@ export class Speaker {
         if (wasEstablished) {
           e.flaps++;
         }
-        if (reason.kind === 'notification-sent' || reason.kind === 'notification-received')
-          e.lastNotification = { direction: reason.kind === 'notification-sent' ? 'sent' : 'received', code: reason.code, subcode: reason.subcode, text: reason.text };
-        // RFC 4271 §6.5: hold-timer expiry sends NOTIFICATION 4/0.
-        else if (reason.kind === 'hold-timer-expired') e.lastNotification = { direction: 'sent', code: 4, subcode: 0, text: 'Hold Timer Expired' };
+        const n = notificationOf(reason);
+        if (n) e.lastNotification = n;
         e.log.info({ event: 'session.down', reason, wasEstablished }, `session down: ${describeDown(reason)}`);
       },
       update: (s, body) => {
@@ -257,9 +256,9 @@ export class Speaker {
     };
   }
 
-  routes(peer?: string): Promise<unknown> {
-    if (peer !== undefined && !this.peers.has(peer)) throw new Error(`no such peer: ${peer}`);
-    return this.engine.query(peer === undefined ? { kind: 'routes' } : { kind: 'routes', peer });
+  routes(q: { peer?: string; prefix?: string; limit?: number }): Promise<unknown> {
+    if (q.peer !== undefined && !this.peers.has(q.peer)) throw new Error(`no such peer: ${q.peer}`);
+    return this.engine.query({ kind: 'routes', ...q });
   }
 
   status(version: string): unknown {
@@ -323,5 +322,27 @@ export function describeDown(r: DownReason): string {
       return 'connection collision: the other connection was kept';
     case 'fsm-error':
       return `unexpected ${r.event} (FSM error 5/${r.subcode})`;
+  }
+}
+
+/** The NOTIFICATION that went with a session going down, if one was sent or received. */
+export function notificationOf(r: DownReason): PeerEntry['lastNotification'] | undefined {
+  const sent = (code: number, subcode: number) => ({ direction: 'sent' as const, code, subcode, text: notificationText(code, subcode) });
+  switch (r.kind) {
+    case 'notification-received':
+      return { direction: 'received', code: r.code, subcode: r.subcode, text: r.text };
+    case 'notification-sent':
+      return { direction: 'sent', code: r.code, subcode: r.subcode, text: r.text };
+    case 'hold-timer-expired':
+      return sent(4, 0); // RFC 4271 §6.5
+    case 'fsm-error':
+      return sent(5, r.subcode); // RFC 6608
+    case 'collision':
+      return sent(6, 7); // RFC 4271 §6.8, RFC 4486
+    case 'admin-stop':
+    case 'auto-stop':
+      return sent(6, r.subcode);
+    case 'connection-failed':
+      return undefined;
   }
 }

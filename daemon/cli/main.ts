@@ -10,8 +10,9 @@ const USAGE = `usage: rackroute [--socket PATH] [--json] COMMAND
 commands:
   status                          daemon version, uptime, router id, counts
   neighbors [PEER]                BGP sessions: state, uptime, last error, capabilities, prefixes
-  routes [--peer PEER] [--received|--advertised]
-                                  routes received from / advertised to each peer`;
+  routes [PREFIX] [--peer PEER] [--received|--advertised] [--limit N]
+                                  routes received from / advertised to each peer
+                                  (at most N per peer and direction, default 10000)`;
 
 interface Args {
   socket: string;
@@ -26,7 +27,7 @@ function parseArgs(argv: string[]): Args {
     const w = argv[i] ?? '';
     if (w === '--json') a.json = true;
     else if (w === '--socket') a.socket = argv[++i] ?? a.socket;
-    else if (w === '--peer') a.flags.set('peer', argv[++i] ?? '');
+    else if (w === '--peer' || w === '--limit') a.flags.set(w.slice(2), argv[++i] ?? '');
     else if (w.startsWith('--')) a.flags.set(w.slice(2), true);
     else a.words.push(w);
   }
@@ -49,7 +50,12 @@ async function run(a: Args): Promise<number> {
       break;
     case 'routes': {
       const peer = a.flags.get('peer');
-      result = await callDaemon(a.socket, 'routes', typeof peer === 'string' ? { peer } : {});
+      const limit = a.flags.get('limit');
+      result = await callDaemon(a.socket, 'routes', {
+        ...(typeof peer === 'string' ? { peer } : {}),
+        ...(arg ? { prefix: arg } : {}),
+        ...(typeof limit === 'string' ? { limit: Number(limit) } : {}),
+      });
       const which = a.flags.has('received') ? 'received' : a.flags.has('advertised') ? 'advertised' : 'both';
       render = (r) => renderRoutes(r, which);
       break;

@@ -61,7 +61,7 @@ export class RouteEngine {
         for (const p of this.peers.values()) this.sync(p);
         return;
       case 'query':
-        this.emit({ t: 'query-result', id: m.id, result: m.q.kind === 'routes' ? this.routes(m.q.peer) : this.stats() });
+        this.emit({ t: 'query-result', id: m.id, result: m.q.kind === 'routes' ? this.routes(m.q) : this.stats() });
         return;
       case 'stop':
         return;
@@ -229,18 +229,27 @@ export class RouteEngine {
     return attrs;
   }
 
-  private routes(peer?: string): unknown {
+  /**
+   * Routes per peer for the control API, at most `limit` per direction (default 10,000) so a
+   * million-route table never turns into one giant reply; totals are always reported.
+   */
+  private routes(q: { peer?: string; prefix?: string; limit?: number }): unknown {
+    const limit = q.limit ?? 10_000;
     const result: Record<string, unknown> = {};
     for (const [name, p] of this.peers) {
-      if (peer !== undefined && peer !== name) continue;
+      if (q.peer !== undefined && q.peer !== name) continue;
+      const received = take(p.adjIn.values(), limit, (r) => q.prefix === undefined || prefixToString(r.prefix) === q.prefix);
+      const advertised = p.adjOut.routes().filter((r) => q.prefix === undefined || prefixToString(r.prefix) === q.prefix);
       result[name] = {
-        received: [...p.adjIn.values()].map((r) => ({
+        receivedTotal: p.adjIn.size,
+        advertisedTotal: p.adjOut.size,
+        received: received.map((r) => ({
           prefix: prefixToString(r.prefix),
           ...(r.prefix.pathId !== undefined ? { pathId: r.prefix.pathId } : {}),
           ...(r.attrs.mpNextHop ? { mpNextHop: r.attrs.mpNextHop } : {}),
           attrs: formatAttrs(r.attrs.attrs),
         })),
-        advertised: p.adjOut.routes().map((r) => ({
+        advertised: advertised.slice(0, limit).map((r) => ({
           prefix: prefixToString(r.prefix),
           ...(r.mpNextHop ? { mpNextHop: ipToString(r.mpNextHop.global) } : {}),
           attrs: formatAttrs(r.attrs),
@@ -258,6 +267,15 @@ export class RouteEngine {
       attributeSets: this.store.size,
     };
   }
+}
+
+function take<T>(it: Iterable<T>, n: number, keep: (x: T) => boolean): T[] {
+  const out: T[] = [];
+  for (const x of it) {
+    if (out.length >= n) break;
+    if (keep(x)) out.push(x);
+  }
+  return out;
 }
 
 export type { Prefix };
