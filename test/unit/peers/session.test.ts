@@ -244,3 +244,32 @@ for (const remoteId of [2, 20]) {
     }
   });
 }
+
+test('a peer that stops reading is throttled (writable false) and released when it reads again', async () => {
+  const flow: boolean[] = [];
+  const pb = probe();
+  pb.events.writable = (_s, ok) => flow.push(ok);
+  const known: Session[] = [];
+  const lb = await listen('127.0.0.1', () => known);
+  const b = new Session(cfg({ name: 'slow', address: '127.0.0.3', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65003 }), pb.events);
+  known.push(b);
+  b.start();
+  const peer = await silentPeer(lb.port);
+  try {
+    await until('Established', () => b.state === 'Established');
+    peer.sock.pause();
+    // 4096-byte UPDATE-typed frames (content is irrelevant to the sender): 16 MiB in all.
+    const frame = new Uint8Array(4096).fill(0xff);
+    frame.set([0x10, 0x00, 2], 16);
+    for (let i = 0; i < 64 && !flow.includes(false); i++) b.sendUpdates(new Array<Uint8Array>(64).fill(frame));
+    assert.deepEqual(flow, [false], 'throttled once the socket backs up');
+    assert.ok((b.connection?.queued ?? 0) > 1 << 20);
+    peer.sock.resume();
+    await until('released after the peer drains', () => flow.at(-1) === true);
+  } finally {
+    peer.sock.destroy();
+    b.stop();
+    b.destroy();
+    await lb.close();
+  }
+});
