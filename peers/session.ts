@@ -28,6 +28,8 @@ export interface SessionConfig {
   readonly localAddress?: string;
   readonly passive: boolean;
   readonly fsm: FsmConfig;
+  /** Floor of the RFC 9687 send hold time in ms (default 30 s; tests lower it). */
+  readonly sendHoldFloorMs?: number;
 }
 
 export interface SessionEvents {
@@ -44,6 +46,13 @@ export interface SessionEvents {
 const HIGH_WATER = 1 << 20;
 /** A peer that leaves this much unread is not reading at all: Cease/Out of Resources. */
 const HARD_LIMIT = 64 << 20;
+/**
+ * RFC 9687 (Send Hold Timer): a peer that reads nothing for this long while we have data for it
+ * is stuck even if its KEEPALIVEs still arrive. Twice the hold time (as FRR), at least 30 s.
+ */
+function sendHoldMs(holdTime: number, floorMs = 30_000): number {
+  return Math.max(floorMs, 2 * holdTime * 1000);
+}
 
 let sessionCounter = 0;
 
@@ -60,11 +69,15 @@ export class Session {
   private offered: net.Socket | null = null;
   private timer: NodeJS.Timeout | null = null;
   private throttled = false;
+  /** When the socket backed up past the high-water mark and has not drained since. */
+  private blockedSince: number | null = null;
   private stopped = false;
   /** Unique per Established session in this process; the route engine tags messages with it. */
   sessionId = 0;
   establishedAt = 0;
   lastDown: DownReason | null = null;
+  /** RFC 9687 expiries: sessions dropped because the peer stopped reading. */
+  sendHoldExpired = 0;
   negotiated: Negotiated | null = null;
 
   constructor(
@@ -140,7 +153,9 @@ export class Session {
     }
     if (!this.throttled && conn.queued > HIGH_WATER) {
       this.throttled = true;
+      this.blockedSince = this.now();
       this.events.writable(this, false);
+      this.arm();
     }
   }
 
@@ -213,6 +228,7 @@ export class Session {
         if (a.wasEstablished) {
           this.negotiated = null;
           this.throttled = false;
+          this.blockedSince = null;
         }
         return;
     }
@@ -296,6 +312,7 @@ export class Session {
       drained: () => {
         if (leg === this.main && this.throttled) {
           this.throttled = false;
+          this.blockedSince = null;
           this.events.writable(this, true);
         }
       },
@@ -358,14 +375,27 @@ export class Session {
 
   private arm(): void {
     this.clearTimer();
-    const deadlines = [nextDeadline(this.main.state), this.fork ? nextDeadline(this.fork.state) : null].filter((d): d is number => d !== null);
+    const deadlines = [nextDeadline(this.main.state), this.fork ? nextDeadline(this.fork.state) : null, this.sendHoldDeadline()].filter((d): d is number => d !== null);
     if (deadlines.length === 0) return;
     const delay = Math.max(0, Math.min(...deadlines) - this.now());
     this.timer = setTimeout(() => this.onTimer(), Math.ceil(delay));
   }
 
+  private sendHoldDeadline(): number | null {
+    const hold = this.negotiated?.holdTime ?? 0;
+    return this.blockedSince === null || hold === 0 ? null : this.blockedSince + sendHoldMs(hold, this.cfg.sendHoldFloorMs);
+  }
+
   private onTimer(): void {
     this.timer = null;
+    const sendHold = this.sendHoldDeadline();
+    if (sendHold !== null && this.now() >= sendHold) {
+      // RFC 9687 §3: the peer stopped reading; drop the session rather than queue forever.
+      this.blockedSince = null;
+      this.sendHoldExpired++;
+      this.fire(this.main, { type: 'AutomaticStop', subcode: CeaseSubcode.OutOfResources });
+      return;
+    }
     for (const leg of [this.main, this.fork]) {
       if (!leg) continue;
       for (let i = 0; i < 8; i++) {

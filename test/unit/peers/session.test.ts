@@ -273,3 +273,34 @@ test('a peer that stops reading is throttled (writable false) and released when 
     await lb.close();
   }
 });
+
+test('RFC 9687: a peer that reads nothing for twice the hold time is dropped (Cease/Out of Resources)', async () => {
+  const pb = probe();
+  const known: Session[] = [];
+  const lb = await listen('127.0.0.1', () => known);
+  const b = new Session({ ...cfg({ name: 'stuck', address: '127.0.0.3', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65003 }), sendHoldFloorMs: 0 }, pb.events);
+  known.push(b);
+  b.start();
+  const peer = await silentPeer(lb.port);
+  // Keep its hold timer on our side alive: the stuck peer still sends KEEPALIVEs.
+  const ka = setInterval(() => peer.sock.write(encodeMessage({ type: 4 }, DEFAULT_CONTEXT)), 500);
+  try {
+    await until('Established', () => b.state === 'Established');
+    peer.sock.pause();
+    const frame = new Uint8Array(4096).fill(0xff);
+    frame.set([0x10, 0x00, 2], 16);
+    for (let i = 0; i < 64 && (b.connection?.queued ?? 0) <= 1 << 20; i++) b.sendUpdates(new Array<Uint8Array>(64).fill(frame));
+    const blockedAt = Date.now();
+    await until('send hold expiry', () => pb.downs.length > 0, 9000);
+    const elapsed = Date.now() - blockedAt;
+    assert.deepEqual(pb.downs[0], { kind: 'auto-stop', subcode: 8 });
+    assert.equal(b.sendHoldExpired, 1);
+    assert.ok(elapsed >= 5500 && elapsed <= 8000, `dropped after ${elapsed} ms (2 x hold 3 s)`);
+  } finally {
+    clearInterval(ka);
+    peer.sock.destroy();
+    b.stop();
+    b.destroy();
+    await lb.close();
+  }
+});
