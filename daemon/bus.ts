@@ -58,5 +58,7 @@ export type FromEngine =
   | { t: 'send'; peer: string; session: number; msgs: ArrayBuffer[] }
   | { t: 'reset'; peer: string; session: number; error: WireError }
   | { t: 'query-result'; id: number; result: unknown }
+  /** `count` UPDATEs of this session have been processed (read-side flow control). */
+  | { t: 'ack'; peer: string; session: number; count: number }
   | { t: 'stats'; peer: string; session: number; received: number; accepted: number; advertised: number }
   | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; event: string; fields: Record<string, unknown> };

@@ -23,12 +23,23 @@ import type { Logger } from './log.js';
 
 const MSG_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-refresh'];
 
+/**
+ * UPDATEs handed to the route engine and not yet processed, per peer: above HIGH the peer's
+ * socket is paused until the engine is back under LOW. 1024 full-size UPDATEs is 4 MiB, well
+ * under a second of engine work, so the pause never approaches a hold time.
+ */
+const BACKLOG_HIGH = 1024;
+const BACKLOG_LOW = 256;
+
 interface PeerEntry {
   cfg: PeerConfig;
   session: Session;
   log: Logger;
   messages: { in: Record<string, number>; out: Record<string, number> };
   flaps: number;
+  /** UPDATEs posted to the engine for the current session and not yet acknowledged. */
+  backlog: number;
+  readPaused: boolean;
   lastNotification?: { direction: 'sent' | 'received'; code: number; subcode: number; text: string };
 }
 
@@ -117,6 +128,8 @@ export class Speaker {
       session: new Session(sessionConfig(this.cfg, p), this.sessionEvents()),
       messages: { in: {}, out: {} },
       flaps: 0,
+      backlog: 0,
+      readPaused: false,
     };
     this.peers.set(p.name, entry);
     this.byAddress.set(canonical(p.address), entry);
@@ -148,6 +161,11 @@ export class Speaker {
         const owned = body.byteOffset + body.byteLength === buf.byteLength ? buf : (body.slice().buffer as ArrayBuffer);
         const offset = owned === buf ? body.byteOffset : 0;
         this.engine.post({ t: 'update', peer: s.cfg.name, session: s.sessionId, buf: owned, offset, receivedAt: Date.now() }, [owned]);
+        const e = this.peers.get(s.cfg.name);
+        if (e && e.session === s && ++e.backlog > BACKLOG_HIGH && !e.readPaused) {
+          e.readPaused = true;
+          s.pauseReading();
+        }
       },
       routeRefresh: (s, msg) => {
         // RFC 7313 §4: BoRR/EoRR from the peer only mark its re-advertisement; a normal request asks us to re-send.
@@ -166,6 +184,8 @@ export class Speaker {
 
   private established(s: Session, n: Negotiated, localAddress: string, remoteAddress: string): void {
     const e = this.entryOf(s);
+    e.backlog = 0;
+    e.readPaused = false;
     e.log.info({ event: 'session.up', remote: remoteAddress, local: localAddress, asn: n.remoteAsn, holdTime: n.holdTime }, 'session established');
     this.engine.post({
       t: 'peer-up',
@@ -196,6 +216,16 @@ export class Speaker {
       case 'send': {
         const e = this.peers.get(m.peer);
         if (e && e.session.sessionId === m.session) e.session.sendUpdates(m.msgs.map((b) => new Uint8Array(b)));
+        return;
+      }
+      case 'ack': {
+        const e = this.peers.get(m.peer);
+        if (!e || e.session.sessionId !== m.session) return;
+        e.backlog = Math.max(0, e.backlog - m.count);
+        if (e.readPaused && e.backlog < BACKLOG_LOW) {
+          e.readPaused = false;
+          e.session.resumeReading();
+        }
         return;
       }
       case 'reset': {

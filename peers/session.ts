@@ -124,6 +124,18 @@ export class Session {
     }
   }
 
+  /**
+   * Read-side flow control: stop reading the peer's socket while the route engine is behind, so
+   * the kernel's TCP window pushes back on the sender and our queue stays bounded.
+   */
+  pauseReading(): void {
+    this.main.conn?.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.main.conn?.socket.resume();
+  }
+
   /** The route engine found a session-reset error in an UPDATE (RFC 7606 §2). */
   updateError(error: WireError): void {
     this.fire(this.main, { type: 'UpdateMsgErr', error });

@@ -1,19 +1,61 @@
 /**
  * Worker-thread entry of the route engine: its own event loop and heap, so decoding and RIB
  * work (and their GC pauses) never delay the session engine's keepalives. Messages in and out
- * are the daemon/bus.ts unions.
+ * are the daemon/bus.ts unions. Processed UPDATEs are acknowledged per session so the session
+ * engine can stop reading a peer's socket while the engine is behind (bounded queue, TCP
+ * back-pressure to the sender). The thread lowers its own scheduling priority so that, on a
+ * busy machine, the kernel runs the session thread first.
  */
 import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
 import type { ToEngine } from '../bus.js';
 import { RouteEngine } from './engine.js';
 
 if (!parentPort) throw new Error('daemon/rib/worker.ts must run as a worker thread');
 const port = parentPort;
 const engine = new RouteEngine((m, transfer) => port.postMessage(m, transfer ?? []));
+
+/** Linux: setpriority() on a thread id changes only that thread (nice 10 = below the sessions). */
+function lowerOwnPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not permitted: the worker still runs, only without the priority hint.
+  }
+}
+lowerOwnPriority();
+
+const ACK_EVERY = 64;
+const pending = new Map<string, { peer: string; session: number; count: number }>();
+let flushScheduled = false;
+
+function flushAcks(): void {
+  flushScheduled = false;
+  for (const a of pending.values()) port.postMessage({ t: 'ack', ...a });
+  pending.clear();
+}
+
+function ack(peer: string, session: number): void {
+  const key = `${peer}|${session}`;
+  const a = pending.get(key) ?? { peer, session, count: 0 };
+  a.count++;
+  pending.set(key, a);
+  if (a.count >= ACK_EVERY) {
+    port.postMessage({ t: 'ack', ...a });
+    pending.delete(key);
+  } else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAcks);
+  }
+}
+
 port.on('message', (m: ToEngine) => {
   if (m.t === 'stop') {
     port.close();
     return;
   }
   engine.handle(m);
+  if (m.t === 'update') ack(m.peer, m.session);
 });
