@@ -113,7 +113,10 @@ export class RouteEngine {
     const d = decodeUpdate(body, p.ctx);
     if (!d.ok) {
       // RFC 7606 §2: session reset (and, here, AFI/SAFI disable too) goes back to the session.
+      // The session is over from this UPDATE on: drop its routes now and ignore whatever it
+      // sent after the bad message (the reset reaches the socket a moment later).
       this.emit({ t: 'reset', peer, session, error: d.error });
+      this.peerDown(peer, session);
       return;
     }
     for (const w of d.warnings) {

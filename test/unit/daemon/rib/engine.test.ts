@@ -145,6 +145,11 @@ test('a session-reset error goes back to the session; stale sessions are ignored
   assert.ok(reset && reset.t === 'reset');
   assert.equal(reset.error.code, 3);
   assert.equal(reset.error.subcode, 1);
+  // Anything the peer sent after the fatal UPDATE is ignored: the session is over.
+  const ok = parsePrefix('10.9.0.0/24');
+  assert.ok(ok);
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, offset: 0, buf: updateBody({ type: 2, withdrawn: [], attrs: { origin: 0, asPath: [], nextHop: new Uint8Array([192, 0, 2, 1]) }, nlri: [ok] }), receivedAt: 0 });
+  assert.deepEqual(h.query(), {});
 });
 
 test('peer down clears its routes; route refresh re-sends with BoRR/EoRR; xoff holds output until xon', () => {

@@ -1,0 +1,359 @@
+/**
+ * FIB reconciler: holds the desired routes, keeps the kernel equal to them (architecture-study
+ * §8.8, reliability §3.4): event-driven passes over changed prefixes, a periodic full pass
+ * (dump, diff, apply), repair of routes deleted or changed behind our back, next hops through a
+ * down link left out at once, startup adoption with the sweep of stale routes deferred until told.
+ *
+ * Input: desired routes (setRoutes/update) from the RIB side; kernel state and events from a
+ * FibKernel (netlink.ts, or a fake). Output: route and nexthop-object ops to the FibKernel;
+ * counters for metrics.
+ * Must not: touch routes outside its scope (protocol + tables), stop at a failed op, or run two
+ * passes at once.
+ */
+import { diffFib, inScope, normalizeNexthops, routeKey, DEFAULT_SCOPE, type FibOp, type FibRoute, type FibScope } from './fib.js';
+import { NexthopPlan, DEFAULT_NH_RANGE, type NhOp, type NhRange } from './nexthops.js';
+import type { BatchResult, Fib, FibCounters, FibKernel, KernelEvent, RouteEncoding, StartOptions } from './types.js';
+
+export interface ReconcilerOptions {
+  scope?: FibScope;
+  nhRange?: NhRange;
+  /** 'nhid' (nexthop objects, default) or 'plain' (gateway / multipath routes). */
+  encoding?: RouteEncoding;
+  /** Full pass period (default 30 s; 0 = none). */
+  resyncIntervalMs?: number;
+  /** Bounded ring of latency samples (default 1024). */
+  latencySamples?: number;
+}
+
+const SETTLE_FULL_MS = 50;
+
+export class FibReconciler implements Fib {
+  private readonly scope: FibScope;
+  private readonly encoding: RouteEncoding;
+  private readonly plan: NexthopPlan;
+  private readonly desired = new Map<string, FibRoute>();
+  private readonly installed = new Map<string, FibRoute>();
+  /** Routes of ours found at startup: not deleted before sweep(). */
+  private readonly stale = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly inFlight = new Set<string>();
+  private readonly linkUp = new Map<number, boolean>();
+  private readonly gatewayIf = new Map<string, number | null>();
+  private fullWanted = false;
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private fullTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly c: FibCounters = {
+    routesInstalled: 0,
+    nexthopObjects: 0,
+    ops: {},
+    driftRepaired: 0,
+    fullReconciles: 0,
+    resyncs: 0,
+    unusable: 0,
+    latencySamples: [],
+  };
+
+  constructor(private readonly kernel: FibKernel, private readonly opts: ReconcilerOptions = {}) {
+    this.scope = opts.scope ?? DEFAULT_SCOPE;
+    this.encoding = opts.encoding ?? 'nhid';
+    this.plan = new NexthopPlan(opts.nhRange ?? DEFAULT_NH_RANGE);
+  }
+
+  /** Subscribes, reads links and our routes/objects, adopts what matches, marks the rest stale. */
+  async start(opts: StartOptions): Promise<void> {
+    this.kernel.subscribe((ev) => this.onEvent(ev));
+    for (const l of await this.kernel.links()) this.linkUp.set(l.ifindex, l.up);
+    const snap = await this.kernel.dump(this.scope, this.plan.range);
+    for (const r of snap.routes) {
+      const key = routeKey(r);
+      this.installed.set(key, r);
+      if (!this.desired.has(key)) this.stale.add(key);
+    }
+    this.plan.rebase(snap.nexthops, this.routeNhids());
+    if (opts.sweep) this.stale.clear();
+    for (const key of this.installed.keys()) this.dirty.add(key);
+    for (const key of this.desired.keys()) this.dirty.add(key);
+    await this.kick();
+    const every = this.opts.resyncIntervalMs ?? 30_000;
+    if (every > 0) this.timer = setInterval(() => void this.reconcile(), every).unref();
+  }
+
+  setRoutes(routes: readonly FibRoute[]): void {
+    const next = new Map<string, FibRoute>();
+    for (const r of routes) if (inScope(r, this.scope)) next.set(routeKey(r), r);
+    for (const key of this.desired.keys()) if (!next.has(key)) this.dirty.add(key);
+    for (const [key, r] of next) {
+      const old = this.desired.get(key);
+      if (old === undefined || old !== r) this.dirty.add(key);
+    }
+    this.desired.clear();
+    for (const [k, r] of next) this.desired.set(k, r);
+    void this.kick();
+  }
+
+  update(upserts: readonly FibRoute[], withdrawn: readonly FibRoute[]): void {
+    for (const r of withdrawn) {
+      const key = routeKey(r);
+      if (this.desired.delete(key)) this.dirty.add(key);
+    }
+    for (const r of upserts) {
+      if (!inScope(r, this.scope)) continue;
+      const key = routeKey(r);
+      this.desired.set(key, r);
+      this.stale.delete(key);
+      this.dirty.add(key);
+    }
+    void this.kick();
+  }
+
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async sweep(): Promise<void> {
+    for (const key of this.stale) this.dirty.add(key);
+    this.stale.clear();
+    await this.kick();
+  }
+
+  async reconcile(): Promise<void> {
+    this.fullWanted = true;
+    await this.kick();
+  }
+
+  counters(): FibCounters {
+    this.c.routesInstalled = this.installed.size;
+    this.c.nexthopObjects = this.plan.objects().length;
+    return { ...this.c, ops: { ...this.c.ops }, latencySamples: [...this.c.latencySamples] };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.fullTimer);
+    await this.settled();
+    this.kernel.close();
+  }
+
+  /** Runs passes until nothing is dirty; one at a time. */
+  private kick(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      try {
+        while (!this.stopped && (this.fullWanted || this.dirty.size > 0)) {
+          if (this.fullWanted) await this.fullPass();
+          else await this.pass([...this.dirty]);
+        }
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private async fullPass(): Promise<void> {
+    this.fullWanted = false;
+    this.c.fullReconciles++;
+    let snap;
+    try {
+      snap = await this.kernel.dump(this.scope, this.plan.range);
+      for (const l of await this.kernel.links()) this.linkUp.set(l.ifindex, l.up);
+    } catch {
+      this.c.ops['dump:failed'] = (this.c.ops['dump:failed'] ?? 0) + 1;
+      return;
+    }
+    const before = new Map(this.installed);
+    this.installed.clear();
+    for (const r of snap.routes) this.installed.set(routeKey(r), r);
+    this.plan.rebase(snap.nexthops, this.routeNhids());
+    const keys = new Set([...before.keys(), ...this.installed.keys(), ...this.desired.keys(), ...this.dirty]);
+    const ops = await this.pass([...keys], this.plan.repair(snap.nexthops));
+    for (const op of ops) if (op.op !== 'delete' || before.has(routeKey(op.route))) this.c.driftRepaired += driftOf(op, before) ? 1 : 0;
+  }
+
+  /** Diff and apply for `keys`; returns the route ops it ran. */
+  private async pass(keys: string[], repair: NhOp[] = []): Promise<FibOp[]> {
+    for (const k of keys) this.dirty.delete(k);
+    const want = await this.effective(keys);
+    const have: FibRoute[] = [];
+    for (const k of keys) {
+      const r = this.installed.get(k);
+      if (r) have.push(r);
+    }
+    let ops = diffFib(want, have, this.scope).filter((op) => !(op.op === 'delete' && this.stale.has(routeKey(op.route))));
+    if (this.encoding === 'nhid') ops = [...ops, ...this.repointed(want)];
+    const nhOps: NhOp[] = [...repair];
+    const ready: FibOp[] = [];
+    for (const op of ops) {
+      if (op.op === 'delete' || this.encoding === 'plain') {
+        ready.push(op);
+        continue;
+      }
+      const acq = this.plan.acquire(op.route.nexthops);
+      if ('error' in acq) {
+        this.count(op.op, 'ENOSPC');
+        continue;
+      }
+      nhOps.push(...acq.ops);
+      ready.push({ ...op, route: { ...op.route, nhid: acq.id } });
+    }
+    if (nhOps.length > 0) this.record(nhOps.map((o) => o.op), await this.kernel.applyNexthops(nhOps, this.scope.protocol));
+    for (const op of ready) this.inFlight.add(routeKey(op.route));
+    const res = await this.kernel.applyRoutes(ready, this.encoding);
+    for (const op of ready) this.inFlight.delete(routeKey(op.route));
+    this.record(ready.map((o) => o.op), res);
+    ready.forEach((op, i) => this.settleRoute(op, res.results[i] ?? 'EIO'));
+    const gc = this.plan.collect();
+    if (gc.length > 0) this.record(gc.map((o) => o.op), await this.kernel.applyNexthops(gc, this.scope.protocol));
+    return ready;
+  }
+
+  /** Desired routes after dropping next hops through down links and resolving interfaces. */
+  private async effective(keys: string[]): Promise<FibRoute[]> {
+    const unknown = new Set<string>();
+    for (const k of keys) for (const nh of this.desired.get(k)?.nexthops ?? []) if (nh.ifindex === undefined && !this.gatewayIf.has(nh.gateway)) unknown.add(nh.gateway);
+    if (unknown.size > 0) {
+      const found = await this.kernel.resolve([...unknown]);
+      for (const gw of unknown) this.gatewayIf.set(gw, found.get(gw) ?? null);
+    }
+    const out: FibRoute[] = [];
+    for (const k of keys) {
+      const r = this.desired.get(k);
+      if (!r) continue;
+      const nexthops = [];
+      for (const nh of r.nexthops) {
+        const ifindex = nh.ifindex ?? this.gatewayIf.get(nh.gateway) ?? undefined;
+        if (ifindex === undefined || this.linkUp.get(ifindex) === false) continue;
+        nexthops.push({ ...nh, ifindex });
+      }
+      if (nexthops.length === 0) this.c.unusable++;
+      else out.push({ ...r, nexthops: normalizeNexthops(nexthops) });
+    }
+    return out;
+  }
+
+  /** Installed routes that match but point at an object outside our plan: replace them. */
+  private repointed(want: FibRoute[]): FibOp[] {
+    const out: FibOp[] = [];
+    for (const r of want) {
+      const old = this.installed.get(routeKey(r));
+      if (!old) continue;
+      const ok = old.nhid !== undefined && this.plan.get(old.nhid) !== undefined;
+      if (!ok && diffFib([r], [old], this.scope).length === 0) out.push({ op: 'replace', route: r, old });
+    }
+    return out;
+  }
+
+  private settleRoute(op: FibOp, err: string): void {
+    const key = routeKey(op.route);
+    const nhid = this.encoding === 'nhid' ? op.route.nhid : undefined;
+    if (op.op === 'delete') {
+      if (err === '' || err === 'ESRCH' || err === 'ENOENT') {
+        this.installed.delete(key);
+        this.stale.delete(key);
+        if (nhid !== undefined) this.plan.release(nhid);
+      }
+      return;
+    }
+    if (err !== '') {
+      if (nhid !== undefined) this.plan.release(nhid);
+      return;
+    }
+    const old = this.installed.get(key);
+    if (old?.nhid !== undefined && this.encoding === 'nhid') this.plan.release(old.nhid);
+    this.installed.set(key, op.route);
+  }
+
+  private record(kinds: string[], res: BatchResult): void {
+    kinds.forEach((k, i) => this.count(k, res.results[i] || 'ok'));
+    const ring = this.c.latencySamples;
+    const cap = this.opts.latencySamples ?? 1024;
+    for (const ms of res.latencyMs) {
+      ring.push(ms);
+      if (ring.length > cap) ring.shift();
+    }
+    if (res.resync) this.requestFull();
+  }
+
+  private count(kind: string, result: string): void {
+    const k = `${kind}:${result}`;
+    this.c.ops[k] = (this.c.ops[k] ?? 0) + 1;
+  }
+
+  private requestFull(): void {
+    this.c.resyncs++;
+    this.scheduleFull();
+  }
+
+  /** A full pass shortly (coalesces bursts of events: a link flap, an overrun). */
+  private scheduleFull(): void {
+    if (this.fullTimer || this.stopped) return;
+    this.fullTimer = setTimeout(() => {
+      this.fullTimer = undefined;
+      void this.reconcile();
+    }, SETTLE_FULL_MS);
+  }
+
+  private onEvent(ev: KernelEvent): void {
+    if (this.stopped) return;
+    if (ev.kind === 'overrun') return this.requestFull();
+    if (ev.kind === 'link') {
+      const up = ev.action === 'new' && ev.link.up;
+      if (this.linkUp.get(ev.link.ifindex) === up) return;
+      this.linkUp.set(ev.link.ifindex, up);
+      this.gatewayIf.clear();
+      for (const k of this.desired.keys()) this.dirty.add(k);
+      void this.kick();
+      // Link down: the kernel removes nexthop objects through it and their routes silently.
+      return this.scheduleFull();
+    }
+    if (ev.kind === 'nexthop') {
+      if (!this.plan.inRange(ev.id)) return;
+      const mine = this.plan.get(ev.id);
+      const echo = ev.action === 'new' ? mine !== undefined : mine === undefined;
+      if (!echo) this.scheduleFull();
+      return;
+    }
+    this.onRouteEvent(ev.action, ev.route);
+  }
+
+  /** A route of ours changed in the kernel: if it is not our own op's echo, repair it. */
+  private onRouteEvent(action: 'new' | 'del', route: FibRoute): void {
+    if (!inScope(route, this.scope)) return;
+    const key = routeKey(route);
+    if (this.inFlight.has(key)) return;
+    const have = this.installed.get(key);
+    if (action === 'del') {
+      if (!have) return;
+      this.installed.delete(key);
+      if (have.nhid !== undefined && this.encoding === 'nhid') this.plan.release(have.nhid);
+    } else {
+      if (have && have.nhid === route.nhid && diffFib([have], [route], this.scope).length === 0) return;
+      if (have?.nhid !== undefined && this.encoding === 'nhid') this.plan.release(have.nhid);
+      if (route.nhid !== undefined && this.encoding === 'nhid') this.plan.retain(route.nhid);
+      this.installed.set(key, route);
+    }
+    if (this.desired.has(key) || !this.stale.has(key)) {
+      this.c.driftRepaired++;
+      this.dirty.add(key);
+      void this.kick();
+    }
+  }
+
+  private routeNhids(): number[] {
+    const out: number[] = [];
+    for (const r of this.installed.values()) if (r.nhid !== undefined) out.push(r.nhid);
+    return out;
+  }
+}
+
+/** A full-pass op that fixes kernel state we had believed correct. */
+function driftOf(op: FibOp, before: Map<string, FibRoute>): boolean {
+  const key = routeKey(op.route);
+  const was = before.get(key);
+  if (op.op === 'add') return was !== undefined;
+  if (op.op === 'delete') return was === undefined;
+  return was !== undefined && diffFib([was], [op.old]).length === 0 && was.nhid === op.old.nhid;
+}
