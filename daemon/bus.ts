@@ -29,6 +29,32 @@ export interface PeerSessionInfo {
   readonly nextHopV6?: string;
   readonly nextHopV6LinkLocal?: string;
   readonly enhancedRouteRefresh: boolean;
+  /** The peer's transport address (text), for the decision process's last tie-break. */
+  readonly remoteAddress?: string;
+  /** RFC 4456: the peer is one of our route-reflector clients. */
+  readonly rrClient?: boolean;
+  /** Send learned routes (best paths) to this peer, not only this node's own prefixes. */
+  readonly exportLearned?: boolean;
+  /** iBGP: put our own address in NEXT_HOP for learned routes too. */
+  readonly nextHopSelf?: boolean;
+}
+
+/** The node itself, as the decision process and export rules need it. */
+export interface LocalInfo {
+  readonly asn: number;
+  readonly routerId: number;
+  /** RFC 4456 §7 CLUSTER_ID; default the router id. */
+  readonly clusterId?: number;
+  /** ECMP: at most this many next hops per prefix (1 = no multipath). */
+  readonly maxPaths?: number;
+  /** Multipath across neighbour ASes with equal AS path length (a node on two ToRs). */
+  readonly multipathRelax?: boolean;
+}
+
+/** A kernel route change: the prefix and its next hops (empty = remove it). */
+export interface FibChange {
+  readonly prefix: string;
+  readonly nexthops: readonly { gateway: string; linkLocal?: string }[];
 }
 
 export interface OriginatedPrefix {
@@ -39,6 +65,7 @@ export interface OriginatedPrefix {
 
 /** Main thread -> route engine. */
 export type ToEngine =
+  | { t: 'local'; local: LocalInfo }
   | { t: 'peer-up'; info: PeerSessionInfo }
   | { t: 'peer-down'; peer: string; session: number }
   /** `buf` holds the UPDATE body from byte `offset` on (the whole frame, header skipped, no copy). */
@@ -51,13 +78,18 @@ export type ToEngine =
   | { t: 'stop' };
 
 /** `limit` bounds the routes listed per peer and direction (totals are always given). */
-export type EngineQuery = { kind: 'routes'; peer?: string; prefix?: string; limit?: number } | { kind: 'stats' };
+export type EngineQuery =
+  | { kind: 'routes'; peer?: string; prefix?: string; limit?: number }
+  | { kind: 'rib'; prefix?: string; limit?: number }
+  | { kind: 'stats' };
 
 /** Route engine -> main thread. */
 export type FromEngine =
   | { t: 'send'; peer: string; session: number; msgs: ArrayBuffer[] }
   | { t: 'reset'; peer: string; session: number; error: WireError }
   | { t: 'query-result'; id: number; result: unknown }
+  /** Best-path changes for the kernel FIB (locally originated prefixes never appear). */
+  | { t: 'fib'; changes: FibChange[] }
   /** `count` UPDATEs of this session have been processed (read-side flow control). */
   | { t: 'ack'; peer: string; session: number; count: number }
   | { t: 'stats'; peer: string; session: number; received: number; accepted: number; advertised: number }

@@ -13,7 +13,7 @@ import { Listener } from '../peers/listener.js';
 import type { Negotiated } from '../peers/negotiate.js';
 import type { DownReason } from '../peers/down.js';
 import { notificationText } from '../peers/down.js';
-import { parseIp, ipToString, u32ToIpv4 } from '../peers/wire/ip.js';
+import { parseIp, ipToString, u32ToIpv4, ipv4ToU32 } from '../peers/wire/ip.js';
 import { CeaseSubcode } from '../peers/wire/constants.js';
 import type { FromEngine, OriginatedPrefix } from './bus.js';
 import { EngineClient } from './rib/engine-client.js';
@@ -58,6 +58,7 @@ export class Speaker {
   }
 
   async start(): Promise<void> {
+    this.engine.post({ t: 'local', local: { asn: this.cfg.node.asn, routerId: ipv4ToU32(this.cfg.node.routerId) ?? 0 } });
     this.engine.post({ t: 'originate', prefixes: originated(this.cfg) });
     for (const p of this.cfg.peers) this.addPeer(p);
     if (this.cfg.bgp.listen) await this.startListener();
@@ -207,6 +208,7 @@ export class Speaker {
         },
         ...nextHopsFor(localAddress, os.networkInterfaces()),
         enhancedRouteRefresh: n.enhancedRouteRefresh,
+        remoteAddress,
       },
     });
   }

@@ -1,50 +1,86 @@
 /**
  * The route engine: runs in the worker thread (daemon/rib/worker.ts), fed raw UPDATE bodies by
- * the session engine. Decodes each UPDATE with the peer's negotiated CodecContext, applies the
- * RFC 7606 verdict to that peer's Adj-RIB-In, and keeps every peer's Adj-RIB-Out in step with
- * the prefixes this node originates (next-hop-self). Output goes through `emit`: encoded
- * UPDATEs to send, session resets, query results. Pure apart from `emit`: no sockets, no clock.
- *
- * Best path, Loc-RIB, policy and the kernel FIB are issue 3; this engine is the part the BGP
- * speaker needs to be complete and observable.
+ * the session engine. For each peer it decodes UPDATEs with the negotiated CodecContext and
+ * applies the RFC 7606 verdict to the Adj-RIB-In (kept pre-policy), offers every path to the
+ * Loc-RIB (RFC 4271 §9.1 decision process with ECMP, daemon/rib/loc-rib.ts), and turns each
+ * best-path change into kernel FIB changes and into per-peer Adj-RIB-Out updates (export rules
+ * in export.ts, packing in outbound.ts). This node's own prefixes are paths of a local
+ * pseudo-peer (id 0): advertised, never installed in the kernel.
+ * Output goes through `emit`: UPDATEs to send, FIB changes, session resets, query results.
+ * Big walks (a peer going down, a new peer's initial table) run in bounded slices.
+ * Pure apart from `emit` and the injected `defer`: no sockets, no clock.
  */
-import type { FromEngine, OriginatedPrefix, PeerSessionInfo, ToEngine } from '../bus.js';
+import type { EngineQuery, FibChange, FromEngine, LocalInfo, OriginatedPrefix, PeerSessionInfo, ToEngine } from '../bus.js';
 import type { CodecContext } from '../../peers/wire/context.js';
-import type { PathAttributes, Prefix, UpdateMsg } from '../../peers/wire/types.js';
+import type { MpNextHop, PathAttributes, Prefix, UpdateMsg } from '../../peers/wire/types.js';
 import { decodeUpdate, isEndOfRib, endOfRib } from '../../peers/wire/update.js';
 import { encodeMessage } from '../../peers/wire/index.js';
-import { parsePrefix, prefixToString } from '../../peers/wire/nlri.js';
-import { ipToString } from '../../peers/wire/ip.js';
+import { parsePrefix } from '../../peers/wire/nlri.js';
+import { ipToString, parseIp } from '../../peers/wire/ip.js';
+import { familyKey } from '../../peers/wire/context.js';
 import { Origin } from '../../peers/wire/constants.js';
-import { AdjRibIn, AttrStore } from './adj-rib-in.js';
-import { AdjRibOut, hasFamily, ipBytes, type OutRoute } from './adj-rib-out.js';
+import { AttrStore, type StoredAttrs } from './attr-store.js';
+import { AttrSetCache, Ineligible, NextHopTable, Path, type NextHop, type PeerRef } from './path.js';
+import { LocRib, type RibChange } from './loc-rib.js';
+import { formatKey, keyAfi, parseKey, prefixKey, type PrefixKey } from './prefix-key.js';
+import { exportPath, LOCAL_PEER_ID, type LocalSpeaker } from './export.js';
+import { Outbound, type OutRoute } from './outbound.js';
 import { formatAttrs, parseCommunity, parseLargeCommunity } from './format.js';
+import { describePath } from './describe.js';
+
+interface InEntry {
+  readonly path: Path;
+  readonly stored: StoredAttrs;
+}
 
 interface PeerState {
   info: PeerSessionInfo;
   ctx: CodecContext;
-  adjIn: AdjRibIn;
-  adjOut: AdjRibOut;
+  ref: PeerRef;
+  /** RFC 4271 §3.2 Adj-RIB-In, pre-policy: prefix key (plus `#pathId` with ADD-PATH). */
+  adjIn: Map<PrefixKey, InEntry>;
+  out: Outbound;
   throttled: boolean;
-  /** Desired state changed while throttled: recompute on xon. */
-  dirty: boolean;
+  /** The initial table has been queued (End-of-RIB goes after it, RFC 4724 §2). */
   eorSent: boolean;
+  pumping: boolean;
   eorReceived: Set<number>;
-  counters: { updates: number; withdrawals: number; treatAsWithdraw: number; discards: number };
-  lastWarning?: string;
+  selfV4?: Uint8Array;
+  selfV6?: MpNextHop;
+  /** Export attribute sets with our IPv4 next hop filled in, per source set (identity kept). */
+  withSelf: WeakMap<PathAttributes, PathAttributes>;
+  counters: { updates: number; withdrawals: number; treatAsWithdraw: number; discards: number; asLoops: number };
 }
 
 export type Emit = (m: FromEngine, transfer?: ArrayBuffer[]) => void;
+/** Runs `fn` later (setImmediate in the worker); tests may run it at once. */
+export type Defer = (fn: () => void) => void;
+
+/** Prefixes handled per slice of a long walk or a big flush. */
+const SLICE = 2048;
 
 export class RouteEngine {
   private readonly store = new AttrStore();
+  private readonly sets = new AttrSetCache();
+  private readonly nextHops = new NextHopTable();
+  private locRib = new LocRib({ relax: true });
   private readonly peers = new Map<string, PeerState>();
-  private originated: readonly OriginatedPrefix[] = [];
+  private nextPeerId = 1;
+  private local: LocalSpeaker = { asn: 0, routerId: 0, clusterId: 0 };
+  private localRef: PeerRef = { id: LOCAL_PEER_ID, ebgp: false, asn: 0, routerId: 0, address: new Uint8Array(4) };
+  private originated = new Map<PrefixKey, Path>();
+  /** Prefixes we told the kernel about (learned best paths). */
+  private readonly installed = new Set<PrefixKey>();
 
-  constructor(private readonly emit: Emit) {}
+  constructor(
+    private readonly emit: Emit,
+    private readonly defer: Defer = (fn) => setImmediate(fn),
+  ) {}
 
   handle(m: ToEngine): void {
     switch (m.t) {
+      case 'local':
+        return this.setLocal(m.local);
       case 'peer-up':
         return this.peerUp(m.info);
       case 'peer-down':
@@ -57,16 +93,45 @@ export class RouteEngine {
       case 'xon':
         return this.flow(m.peer, m.session, m.t === 'xoff');
       case 'originate':
-        this.originated = m.prefixes;
-        for (const p of this.peers.values()) this.sync(p);
-        return;
+        return this.originate(m.prefixes);
       case 'query':
-        this.emit({ t: 'query-result', id: m.id, result: m.q.kind === 'routes' ? this.routes(m.q) : this.stats() });
+        this.emit({ t: 'query-result', id: m.id, result: this.query(m.q) });
         return;
       case 'stop':
         return;
     }
   }
+
+  // ---- local speaker and origination ----
+
+  private setLocal(l: LocalInfo): void {
+    this.local = { asn: l.asn, routerId: l.routerId, clusterId: l.clusterId ?? l.routerId };
+    this.localRef = { ...this.localRef, asn: l.asn, routerId: l.routerId };
+    if (this.locRib.size === 0) this.locRib = new LocRib({ relax: l.multipathRelax ?? true, maxPaths: l.maxPaths ?? 8 });
+  }
+
+  private originate(prefixes: readonly OriginatedPrefix[]): void {
+    const next = new Map<PrefixKey, Path>();
+    for (const o of prefixes) {
+      const p = parsePrefix(o.prefix);
+      if (!p) continue;
+      const attrs: PathAttributes = { origin: Origin.Igp, asPath: [] };
+      const comms = (o.communities ?? []).map(parseCommunity).filter((c): c is number => c !== null);
+      if (comms.length) attrs.communities = comms;
+      const large = (o.largeCommunities ?? []).map(parseLargeCommunity).filter((c): c is [number, number, number] => c !== null);
+      if (large.length) attrs.largeCommunities = large;
+      const stored = this.store.intern(attrs);
+      const nh = this.nextHops.intern(new Uint8Array(p.afi === 1 ? 4 : 16));
+      next.set(prefixKey(p), new Path({ peer: this.localRef, attrs: this.sets.get(stored.attrs), nextHop: nh }));
+    }
+    const changed: PrefixKey[] = [];
+    for (const k of this.originated.keys()) if (!next.has(k) && this.locRib.update(k, LOCAL_PEER_ID, null)) changed.push(k);
+    for (const [k, path] of next) if (this.locRib.update(k, LOCAL_PEER_ID, path)) changed.push(k);
+    this.originated = next;
+    this.changed(changed);
+  }
+
+  // ---- sessions ----
 
   private current(peer: string, session: number): PeerState | undefined {
     const p = this.peers.get(peer);
@@ -74,7 +139,9 @@ export class RouteEngine {
   }
 
   private peerUp(info: PeerSessionInfo): void {
-    this.peerDown(info.peer, this.peers.get(info.peer)?.info.session ?? -1);
+    const old = this.peers.get(info.peer);
+    if (old) this.peerDown(info.peer, old.info.session);
+    if (this.local.asn === 0) this.setLocal({ asn: info.localAs, routerId: info.routerId });
     const ctx: CodecContext = {
       as4: info.ctx.as4,
       extendedMessage: info.ctx.extendedMessage,
@@ -83,28 +150,67 @@ export class RouteEngine {
       ebgp: info.ctx.ebgp,
       families: new Set(info.ctx.families),
     };
+    const v4 = info.nextHopV4 ? (parseIp(info.nextHopV4) ?? undefined) : undefined;
+    const v6 = info.nextHopV6 ? (parseIp(info.nextHopV6) ?? undefined) : undefined;
+    const ll = info.nextHopV6LinkLocal ? (parseIp(info.nextHopV6LinkLocal) ?? undefined) : undefined;
     const p: PeerState = {
       info,
       ctx,
-      adjIn: new AdjRibIn(this.store),
-      adjOut: new AdjRibOut(),
+      ref: {
+        id: this.nextPeerId++,
+        ebgp: info.ebgp,
+        asn: info.peerAs,
+        routerId: info.peerRouterId,
+        address: (info.remoteAddress ? parseIp(info.remoteAddress) : null) ?? new Uint8Array(4),
+        rrClient: info.rrClient ?? false,
+      },
+      adjIn: new Map(),
+      out: new Outbound(),
       throttled: false,
-      dirty: false,
       eorSent: false,
+      pumping: false,
       eorReceived: new Set(),
-      counters: { updates: 0, withdrawals: 0, treatAsWithdraw: 0, discards: 0 },
+      ...(v4 ? { selfV4: v4 } : {}),
+      ...(v6 ? { selfV6: ll ? { global: v6, linkLocal: ll } : { global: v6 } } : {}),
+      withSelf: new WeakMap(),
+      counters: { updates: 0, withdrawals: 0, treatAsWithdraw: 0, discards: 0, asLoops: 0 },
     };
     this.peers.set(info.peer, p);
-    this.sync(p);
+    // The initial table: every Loc-RIB prefix is dirty for the new peer; End-of-RIB after it.
+    for (const k of this.locRib.keys()) p.out.mark(k);
+    this.pump(p);
   }
 
   private peerDown(peer: string, session: number): void {
     const p = this.current(peer, session);
     if (!p) return;
-    // RFC 4271 §9.1: routes learned from a peer go when its session goes (no GR yet).
-    p.adjIn.clear();
     this.peers.delete(peer);
+    // RFC 4271 §9.1: the peer's routes go with its session (graceful restart is issue 5).
+    const keys = new Set<PrefixKey>();
+    for (const [k, e] of p.adjIn) {
+      this.store.release(e.stored);
+      keys.add(typeof k === 'string' && k.includes('#') ? (parseKey(k.slice(0, k.indexOf('#'))) ?? k) : k);
+    }
+    p.adjIn.clear();
+    this.walk(this.locRib.removePeer(p.ref, keys));
   }
+
+  /** Runs a Loc-RIB walk in slices, exporting each slice's changes before yielding. */
+  private walk(gen: Generator<RibChange | null, number>): void {
+    const changed: PrefixKey[] = [];
+    for (let i = 0; i < SLICE; i++) {
+      const r = gen.next();
+      if (r.done) {
+        this.changed(changed);
+        return;
+      }
+      if (r.value) changed.push(r.value.prefix);
+    }
+    this.changed(changed);
+    this.defer(() => this.walk(gen));
+  }
+
+  // ---- UPDATE ingest ----
 
   private update(peer: string, session: number, body: Uint8Array): void {
     const p = this.current(peer, session);
@@ -121,73 +227,127 @@ export class RouteEngine {
     }
     for (const w of d.warnings) {
       if (w.handling === 'attribute-discard') p.counters.discards++;
-      p.lastWarning = w.reason;
       this.emit({ t: 'log', level: 'warn', event: 'update.malformed', fields: { peer, handling: w.handling, code: w.code, subcode: w.subcode, attr: w.attr, reason: w.reason } });
     }
-    this.apply(p, d.value);
+    this.changed(this.apply(p, d.value));
   }
 
-  private apply(p: PeerState, u: UpdateMsg): void {
+  private apply(p: PeerState, u: UpdateMsg): PrefixKey[] {
     const eor = isEndOfRib(u);
     if (eor) {
-      p.eorReceived.add((eor.afi << 8) | eor.safi);
-      return;
+      p.eorReceived.add(familyKey(eor.afi, eor.safi));
+      return [];
     }
+    const changed: PrefixKey[] = [];
     // RFC 4271 §9: withdrawn routes first, then the announced ones.
-    for (const w of u.withdrawn) p.adjIn.withdraw(w);
-    for (const w of u.mpUnreach?.withdrawn ?? []) p.adjIn.withdraw(w);
-    p.counters.withdrawals += u.withdrawn.length + (u.mpUnreach?.withdrawn.length ?? 0);
-    const announced = [...u.nlri, ...(u.mpReach?.nlri ?? [])];
+    const withdrawn = u.mpUnreach ? [...u.withdrawn, ...u.mpUnreach.withdrawn] : u.withdrawn;
+    p.counters.withdrawals += withdrawn.length;
+    for (const w of withdrawn) this.remove(p, w, changed);
     if (u.treatAsWithdraw) {
       // RFC 7606 §2: treat-as-withdraw removes every route the UPDATE announced.
       p.counters.treatAsWithdraw++;
-      for (const a of announced) p.adjIn.withdraw(a);
-      return;
+      for (const a of u.nlri) this.remove(p, a, changed);
+      for (const a of u.mpReach?.nlri ?? []) this.remove(p, a, changed);
+      return changed;
     }
-    if (u.nlri.length > 0) {
-      const s = this.store.intern(u.attrs);
-      for (const n of u.nlri) p.adjIn.announce(n, s);
-    }
+    if (u.nlri.length > 0 && u.attrs.nextHop) this.announce(p, u.nlri, u.attrs, this.nextHops.intern(u.attrs.nextHop), changed);
     if (u.mpReach && u.mpReach.nlri.length > 0) {
       const nh = u.mpReach.nextHop;
-      const text = nh.linkLocal ? `${ipToString(nh.global)} ${ipToString(nh.linkLocal)}` : ipToString(nh.global);
-      const s = this.store.intern(u.attrs, text);
-      for (const n of u.mpReach.nlri) p.adjIn.announce(n, s);
+      this.announce(p, u.mpReach.nlri, u.attrs, this.nextHops.intern(nh.global, nh.linkLocal), changed);
+    }
+    return changed;
+  }
+
+  private announce(p: PeerState, nlri: readonly Prefix[], attrs: PathAttributes, nh: NextHop, changed: PrefixKey[]): void {
+    const stored = this.store.intern(attrs);
+    const set = this.sets.get(stored.attrs);
+    // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is excluded (loop).
+    const loop = p.ref.ebgp && (stored.attrs.asPath ?? []).some((s) => s.asns.includes(this.local.asn));
+    if (loop) p.counters.asLoops += nlri.length;
+    for (const n of nlri) {
+      const k = prefixKey(n);
+      const pathId = n.pathId ?? 0;
+      const ak = pathId ? `${formatKey(k)}#${pathId}` : k;
+      const path = new Path({ peer: p.ref, attrs: set, nextHop: nh, pathId, ...(loop ? { ineligible: Ineligible.AsLoop } : {}) });
+      const old = p.adjIn.get(ak);
+      if (old) this.store.release(old.stored);
+      stored.refs++;
+      p.adjIn.set(ak, { path, stored });
+      if (this.locRib.update(k, p.ref.id, path, pathId)) changed.push(k);
     }
   }
 
-  private routeRefresh(peer: string, session: number, afi: number): void {
-    const p = this.current(peer, session);
-    if (!p) return;
-    // RFC 2918 §4 / RFC 7313 §4: re-send the Adj-RIB-Out, bracketed by BoRR/EoRR when enhanced.
-    const msgs: Uint8Array[] = [];
-    if (p.info.enhancedRouteRefresh) msgs.push(encodeMessage({ type: 5, afi, subtype: 1, safi: 1 }, p.ctx));
-    msgs.push(...p.adjOut.full(p.ctx));
-    if (p.info.enhancedRouteRefresh) msgs.push(encodeMessage({ type: 5, afi, subtype: 2, safi: 1 }, p.ctx));
-    this.send(p, msgs);
+  private remove(p: PeerState, n: Prefix, changed: PrefixKey[]): void {
+    const k = prefixKey(n);
+    const pathId = n.pathId ?? 0;
+    const ak = pathId ? `${formatKey(k)}#${pathId}` : k;
+    const old = p.adjIn.get(ak);
+    // RFC 4271 §9: withdrawing a route we do not have is not an error.
+    if (!old) return;
+    this.store.release(old.stored);
+    p.adjIn.delete(ak);
+    if (this.locRib.update(k, p.ref.id, null, pathId)) changed.push(k);
   }
 
-  private flow(peer: string, session: number, off: boolean): void {
-    const p = this.current(peer, session);
-    if (!p) return;
-    p.throttled = off;
-    if (!off && p.dirty) this.sync(p);
-  }
+  // ---- best-path changes: kernel and peers ----
 
-  /** Brings the peer's Adj-RIB-Out to the desired state; sends End-of-RIB after the first pass. */
-  private sync(p: PeerState): void {
-    if (p.throttled) {
-      p.dirty = true;
-      return;
+  private changed(keys: readonly PrefixKey[]): void {
+    if (keys.length === 0) return;
+    const fib: FibChange[] = [];
+    for (const k of keys) {
+      const best = this.locRib.best(k);
+      if (best && best.peer.id !== LOCAL_PEER_ID) {
+        const view = this.locRib.get(k);
+        fib.push({ prefix: formatKey(k), nexthops: (view?.nexthops ?? [best.nextHop]).map(fibNextHop) });
+        this.installed.add(k);
+      } else if (this.installed.delete(k)) fib.push({ prefix: formatKey(k), nexthops: [] });
     }
-    p.dirty = false;
-    const msgs = p.adjOut.diff(this.desired(p), p.ctx);
-    if (!p.eorSent) {
+    if (fib.length) this.emit({ t: 'fib', changes: fib });
+    for (const p of this.peers.values()) {
+      for (const k of keys) p.out.mark(k);
+      this.pump(p);
+    }
+  }
+
+  /** What `p` should hold for prefix `k`, or null (RFC 4271 §9.1.3 + export.ts + defaults). */
+  private advertise(p: PeerState, k: PrefixKey): OutRoute | null {
+    const afi = keyAfi(k);
+    if (!p.ctx.families.has(familyKey(afi, 1))) return null;
+    const best = this.locRib.best(k);
+    if (!best) return null;
+    // Safe default until export policy is configurable: a node advertises its own prefixes
+    // only, unless the peer is configured to receive learned routes.
+    if (best.peer.id !== LOCAL_PEER_ID && !p.info.exportLearned) return null;
+    const ad = exportPath(best, { peer: p.ref, nextHopSelf: p.info.nextHopSelf ?? false }, this.local);
+    if (typeof ad === 'string') return null;
+    if (afi === 1) {
+      if (!ad.nextHopSelf) return ad.attrs.nextHop ? { attrs: ad.attrs } : null;
+      if (!p.selfV4) return null;
+      let attrs = p.withSelf.get(ad.attrs);
+      if (!attrs) p.withSelf.set(ad.attrs, (attrs = { ...ad.attrs, nextHop: p.selfV4 }));
+      return { attrs };
+    }
+    const mp = ad.nextHopSelf ? p.selfV6 : { global: best.nextHop.global };
+    return mp ? { attrs: ad.attrs, mp } : null;
+  }
+
+  /** Sends a peer's pending changes in slices; End-of-RIB once the initial table is out. */
+  private pump(p: PeerState): void {
+    if (p.pumping || p.throttled || this.peers.get(p.info.peer) !== p) return;
+    const msgs = p.out.flush((k) => this.advertise(p, k), p.ctx, SLICE);
+    if (p.out.pending === 0 && !p.eorSent) {
       // RFC 4724 §2: End-of-RIB per family after the initial table.
-      for (const afi of [1, 2]) if (hasFamily(p.ctx, afi)) msgs.push(endOfRib(afi, 1, p.ctx));
+      for (const afi of [1, 2]) if (p.ctx.families.has(familyKey(afi, 1))) msgs.push(endOfRib(afi, 1, p.ctx));
       p.eorSent = true;
     }
     this.send(p, msgs);
+    if (p.out.pending > 0) {
+      p.pumping = true;
+      this.defer(() => {
+        p.pumping = false;
+        this.pump(p);
+      });
+    }
   }
 
   private send(p: PeerState, msgs: Uint8Array[]): void {
@@ -196,40 +356,33 @@ export class RouteEngine {
     this.emit({ t: 'send', peer: p.info.peer, session: p.info.session, msgs: bufs }, bufs);
   }
 
-  /** Originated prefixes as this peer should see them (RFC 4271 §5.1: next-hop-self, own AS). */
-  private desired(p: PeerState): OutRoute[] {
-    const out: OutRoute[] = [];
-    for (const o of this.originated) {
-      const prefix = parsePrefix(o.prefix);
-      if (!prefix || !hasFamily(p.ctx, prefix.afi)) continue;
-      const attrs = this.originAttrs(p, o);
-      if (prefix.afi === 1) {
-        const nh = ipBytes(p.info.nextHopV4);
-        if (!nh) continue;
-        out.push({ prefix, attrs: { ...attrs, nextHop: nh } });
-      } else {
-        const global = ipBytes(p.info.nextHopV6);
-        if (!global) continue;
-        const linkLocal = ipBytes(p.info.nextHopV6LinkLocal);
-        out.push({ prefix, attrs, mpNextHop: linkLocal ? { global, linkLocal } : { global } });
-      }
-    }
-    return out;
+  private routeRefresh(peer: string, session: number, afi: number): void {
+    const p = this.current(peer, session);
+    if (!p) return;
+    // RFC 2918 §4 / RFC 7313 §4: re-send the Adj-RIB-Out, bracketed by BoRR/EoRR when enhanced.
+    if (p.info.enhancedRouteRefresh) this.send(p, [encodeMessage({ type: 5, afi, subtype: 1, safi: 1 }, p.ctx)]);
+    p.out.refresh();
+    const wasPumping = p.pumping;
+    p.pumping = false;
+    const msgs = p.out.flush((k) => this.advertise(p, k), p.ctx);
+    if (p.info.enhancedRouteRefresh) msgs.push(encodeMessage({ type: 5, afi, subtype: 2, safi: 1 }, p.ctx));
+    this.send(p, msgs);
+    p.pumping = wasPumping;
   }
 
-  private originAttrs(p: PeerState, o: OriginatedPrefix): PathAttributes {
-    const attrs: PathAttributes = {
-      origin: Origin.Igp,
-      // RFC 4271 §5.1.2: prepend our AS towards eBGP; empty AS_PATH towards iBGP.
-      asPath: p.info.ebgp ? [{ type: 2, asns: [p.info.localAs] }] : [],
-    };
-    // RFC 4271 §5.1.5: LOCAL_PREF only towards iBGP peers.
-    if (!p.info.ebgp) attrs.localPref = 100;
-    const comms = (o.communities ?? []).map(parseCommunity).filter((c): c is number => c !== null);
-    if (comms.length) attrs.communities = comms;
-    const large = (o.largeCommunities ?? []).map(parseLargeCommunity).filter((c): c is [number, number, number] => c !== null);
-    if (large.length) attrs.largeCommunities = large;
-    return attrs;
+  private flow(peer: string, session: number, off: boolean): void {
+    const p = this.current(peer, session);
+    if (!p) return;
+    p.throttled = off;
+    if (!off) this.pump(p);
+  }
+
+  // ---- queries ----
+
+  private query(q: EngineQuery): unknown {
+    if (q.kind === 'stats') return this.stats();
+    if (q.kind === 'rib') return this.rib(q);
+    return this.routes(q);
   }
 
   /**
@@ -238,25 +391,28 @@ export class RouteEngine {
    */
   private routes(q: { peer?: string; prefix?: string; limit?: number }): unknown {
     const limit = q.limit ?? 10_000;
+    const only = q.prefix === undefined ? undefined : parseKey(q.prefix);
     const result: Record<string, unknown> = {};
     for (const [name, p] of this.peers) {
       if (q.peer !== undefined && q.peer !== name) continue;
-      const received = take(p.adjIn.values(), limit, (r) => q.prefix === undefined || prefixToString(r.prefix) === q.prefix);
-      const advertised = p.adjOut.routes().filter((r) => q.prefix === undefined || prefixToString(r.prefix) === q.prefix);
+      const received: unknown[] = [];
+      for (const [ak, e] of p.adjIn) {
+        if (received.length >= limit) break;
+        const k = typeof ak === 'string' && ak.includes('#') ? parseKey(ak.slice(0, ak.indexOf('#'))) : ak;
+        if (only !== undefined && k !== only) continue;
+        received.push({ prefix: k === null ? String(ak) : formatKey(k), ...describePath(e.path) });
+      }
+      const advertised: unknown[] = [];
+      for (const [k, r] of p.out.entries()) {
+        if (advertised.length >= limit) break;
+        if (only !== undefined && k !== only) continue;
+        advertised.push({ prefix: formatKey(k), ...(r.mp ? { mpNextHop: ipToString(r.mp.global) } : {}), attrs: formatAttrs(r.attrs) });
+      }
       result[name] = {
         receivedTotal: p.adjIn.size,
-        advertisedTotal: p.adjOut.size,
-        received: received.map((r) => ({
-          prefix: prefixToString(r.prefix),
-          ...(r.prefix.pathId !== undefined ? { pathId: r.prefix.pathId } : {}),
-          ...(r.attrs.mpNextHop ? { mpNextHop: r.attrs.mpNextHop } : {}),
-          attrs: formatAttrs(r.attrs.attrs),
-        })),
-        advertised: advertised.slice(0, limit).map((r) => ({
-          prefix: prefixToString(r.prefix),
-          ...(r.mpNextHop ? { mpNextHop: ipToString(r.mpNextHop.global) } : {}),
-          attrs: formatAttrs(r.attrs),
-        })),
+        advertisedTotal: p.out.size,
+        received,
+        advertised,
         counters: p.counters,
         endOfRibReceived: [...p.eorReceived].map((k) => `${k >> 8}/${k & 0xff}`),
       };
@@ -264,21 +420,39 @@ export class RouteEngine {
     return result;
   }
 
+  /** Loc-RIB entries: best path, why it won, ECMP next hops, every candidate. */
+  private rib(q: { prefix?: string; limit?: number }): unknown {
+    const keys = q.prefix !== undefined ? [parseKey(q.prefix)].filter((k): k is PrefixKey => k !== null) : this.locRib.keys();
+    const out: unknown[] = [];
+    const names = new Map([...this.peers].map(([n, p]) => [p.ref.id, n]));
+    names.set(LOCAL_PEER_ID, 'local');
+    for (const k of keys) {
+      if (out.length >= (q.limit ?? 10_000)) break;
+      const v = this.locRib.get(k);
+      if (!v) continue;
+      out.push({
+        prefix: formatKey(k),
+        reason: v.reason,
+        installed: this.installed.has(k),
+        nexthops: v.nexthops.map((n) => n.key),
+        candidates: v.candidates.map((c) => ({ from: names.get(c.peer.id) ?? `peer-${c.peer.id}`, best: c === v.best, multipath: v.multipath.includes(c), ...describePath(c) })),
+      });
+    }
+    return { total: this.locRib.size, routes: out };
+  }
+
   private stats(): unknown {
     return {
-      peers: [...this.peers].map(([name, p]) => ({ peer: name, received: p.adjIn.size, advertised: p.adjOut.size, ...p.counters })),
+      peers: [...this.peers].map(([name, p]) => ({ peer: name, received: p.adjIn.size, advertised: p.out.size, ...p.counters })),
+      locRib: this.locRib.size,
+      paths: this.locRib.pathCount,
+      installed: this.installed.size,
       attributeSets: this.store.size,
     };
   }
 }
 
-function take<T>(it: Iterable<T>, n: number, keep: (x: T) => boolean): T[] {
-  const out: T[] = [];
-  for (const x of it) {
-    if (out.length >= n) break;
-    if (keep(x)) out.push(x);
-  }
-  return out;
+function fibNextHop(nh: NextHop): { gateway: string; linkLocal?: string } {
+  return nh.linkLocal ? { gateway: ipToString(nh.global), linkLocal: ipToString(nh.linkLocal) } : { gateway: ipToString(nh.global) };
 }
 
-export type { Prefix };

@@ -42,9 +42,9 @@ function info(over: Partial<PeerSessionInfo> = {}): PeerSessionInfo {
   };
 }
 
-function harness(): { engine: RouteEngine; out: FromEngine[]; sent: (ebgp?: boolean) => UpdateMsg[]; query: (kind?: 'routes' | 'stats') => Record<string, PeerRoutes> } {
+function harness(): { engine: RouteEngine; out: FromEngine[]; sent: (ebgp?: boolean) => UpdateMsg[]; query: (kind?: 'routes' | 'stats' | 'rib') => Record<string, PeerRoutes> } {
   const out: FromEngine[] = [];
-  const engine = new RouteEngine((m) => out.push(m));
+  const engine = new RouteEngine((m) => out.push(m), (fn) => fn());
   return {
     engine,
     out,
@@ -169,4 +169,50 @@ test('peer down clears its routes; route refresh re-sends with BoRR/EoRR; xoff h
   assert.equal(h.sent().length, 2, 'withdrawals for both families after xon');
   h.engine.handle({ t: 'peer-down', peer: 'tor1', session: 1 });
   assert.deepEqual(h.query(), {});
+});
+
+function announceBody(prefix: string, asns: number[], nh: number[]): ArrayBuffer {
+  const p = parsePrefix(prefix);
+  assert.ok(p);
+  return updateBody({ type: 2, withdrawn: [], attrs: { origin: 0, asPath: [{ type: 2, asns }], nextHop: new Uint8Array(nh) }, nlri: [p] });
+}
+
+function fibOf(out: FromEngine[]): { prefix: string; nexthops: readonly { gateway: string }[] }[] {
+  return out.flatMap((m) => (m.t === 'fib' ? m.changes : []));
+}
+
+test('two ToRs in different ASes: one ECMP kernel route (multipath relax); withdrawals shrink then remove it', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tor-a', session: 1, peerAs: 65001, remoteAddress: '192.0.2.1' }) });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tor-b', session: 2, peerAs: 65002, peerRouterId: 0x0a000003, remoteAddress: '192.0.2.2' }) });
+  h.out.length = 0;
+  h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: announceBody('10.5.0.0/24', [65001, 65100], [192, 0, 2, 1]), receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'tor-b', session: 2, offset: 0, buf: announceBody('10.5.0.0/24', [65002, 65100], [192, 0, 2, 2]), receivedAt: 0 });
+  const fib = fibOf(h.out);
+  assert.deepEqual(fib.at(-1), { prefix: '10.5.0.0/24', nexthops: [{ gateway: '192.0.2.1' }, { gateway: '192.0.2.2' }] });
+  h.out.length = 0;
+  h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: updateBody({ type: 2, withdrawn: [parsePrefix('10.5.0.0/24')!], attrs: {}, nlri: [] }), receivedAt: 0 });
+  assert.deepEqual(fibOf(h.out), [{ prefix: '10.5.0.0/24', nexthops: [{ gateway: '192.0.2.2' }] }]);
+  h.out.length = 0;
+  h.engine.handle({ t: 'peer-down', peer: 'tor-b', session: 2 });
+  assert.deepEqual(fibOf(h.out), [{ prefix: '10.5.0.0/24', nexthops: [] }]);
+});
+
+test('learned routes go only to peers configured for them, with our AS prepended; AS loops are not used', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tester', session: 1, peerAs: 65001 }) });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'monitor', session: 2, peerAs: 65003, exportLearned: true }) });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'quiet', session: 3, peerAs: 65004 }) });
+  h.out.length = 0;
+  h.engine.handle({ t: 'update', peer: 'tester', session: 1, offset: 0, buf: announceBody('10.6.0.0/24', [65001], [192, 0, 2, 1]), receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'tester', session: 1, offset: 0, buf: announceBody('10.7.0.0/24', [65001, 65010], [192, 0, 2, 1]), receivedAt: 0 });
+  const sends = h.out.filter((m): m is Extract<FromEngine, { t: 'send' }> => m.t === 'send');
+  assert.deepEqual([...new Set(sends.map((s) => s.peer))], ['monitor']);
+  const sent = h.sent().filter((u) => u.nlri.length > 0);
+  assert.deepEqual(sent.map((u) => u.nlri.map(prefixToString)), [['10.6.0.0/24']], 'the looped 10.7.0.0/24 is not exported');
+  assert.deepEqual(sent[0]?.attrs.asPath, [{ type: 2, asns: [65010, 65001] }]);
+  const rib = (h.query('rib') as unknown as { routes: { prefix: string; installed: boolean }[] }).routes;
+  assert.deepEqual(rib.map((r) => [r.prefix, r.installed]), [['10.6.0.0/24', true], ['10.7.0.0/24', false]]);
 });
