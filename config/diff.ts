@@ -1,7 +1,8 @@
 /**
  * Old config x new config -> what a reload must do: per peer add / remove / restart /
  * inPlace / unchanged, plus global actions (restart every session, rebind the BGP listener,
- * reopen the control socket) and originated prefix changes. Peers are matched by name; a
+ * reopen the control socket), originated prefix changes and policy changes (which peers must
+ * have their routes re-run through import or export policy). Peers are matched by name; a
  * renamed peer is a remove plus an add. Input: two valid Configs. Output: a ConfigDiff for the
  * peer manager and the route engine. Pure: no I/O.
  *
@@ -9,7 +10,10 @@
  * A new PeerConfig field fails to compile until it is added to PEER_FIELD_CLASS, and
  * test/unit/config/diff.test.ts fails if the parser accepts a key the table does not know.
  */
-import type { BgpConfig, Config, ControlConfig, LogConfig, NodeConfig, OriginatePrefix, PeerConfig } from './schema.js';
+import {
+  DEFAULT_POLICY,
+  type BgpConfig, type Config, type ControlConfig, type LogConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
+} from './schema.js';
 
 export type PeerFieldClass = 'identity' | 'restart' | 'inPlace';
 
@@ -33,6 +37,11 @@ export const PEER_FIELD_CLASS: Readonly<Record<keyof PeerConfig, PeerFieldClass>
   keepalive: 'inPlace',
   connectRetry: 'inPlace',
   description: 'inPlace',
+  // Policy is local: re-run the peer's routes through it (Adj-RIB-In kept, or ROUTE-REFRESH,
+  // RFC 2918 / RFC 7313) without a session reset. See ConfigDiff.policies.
+  import: 'inPlace',
+  export: 'inPlace',
+  maxPrefix: 'inPlace', // a lower limit is applied to the current count at once
 };
 
 export type GlobalAction = 'restartAll' | 'relisten' | 'reopenControl' | 'inPlace';
@@ -48,6 +57,8 @@ export const GLOBAL_FIELD_CLASS: Readonly<Record<GlobalPath, GlobalAction>> = {
   'node.routerId': 'restartAll', // BGP Identifier in every OPEN
   'node.asn': 'restartAll', // My AS in every OPEN; also changes which peers are internal
   'node.hostname': 'inPlace', // FQDN capability: sent with the next OPEN
+  'node.podNetworks': 'inPlace', // re-run the peers that use the defaults policy
+  'node.exportLearned': 'inPlace', // re-run export for the peers that use the defaults policy
   'bgp.extendedMessage': 'restartAll', // capability in every OPEN (RFC 8654)
   'bgp.listen': 'relisten',
   'bgp.listenAddresses': 'relisten',
@@ -72,6 +83,19 @@ export interface OriginateDiff {
   change: OriginatePrefix[];
 }
 
+export interface PolicyDiff {
+  /** Policies added, removed or with changed rules, by name, sorted. */
+  changed: string[];
+  /**
+   * Kept peers (inPlace or unchanged) whose import result may differ: their import chain, a
+   * policy in it, or an input of the defaults (podNetworks, originated prefixes) changed. Run
+   * their received routes through the new import policy; no session reset. In new-config order.
+   */
+  reimport: string[];
+  /** Kept peers whose export result may differ (chain, a policy in it, podNetworks, exportLearned). */
+  reexport: string[];
+}
+
 export interface ConfigDiff {
   /** Every changed global field with what it needs, in GLOBAL_FIELD_CLASS order. */
   global: { path: GlobalPath; action: GlobalAction }[];
@@ -81,6 +105,8 @@ export interface ConfigDiff {
   reopenControl: boolean;
   /** Originate changes are always applied in place. */
   originate: OriginateDiff;
+  /** Policy changes are always applied in place. */
+  policies: PolicyDiff;
   /** Removals first (frees addresses), then the new config's peers in their order. */
   peers: PeerChange[];
   /** False when the two configs are equal. */
@@ -93,19 +119,45 @@ export function diffConfig(old: Config, next: Config): ConfigDiff {
   const forced = global.filter((g) => g.action === 'restartAll').map((g) => g.path);
   const peers = diffPeers(old.peers, next.peers, forced);
   const originate = diffOriginate(old.originate, next.originate);
+  const policies = diffPolicies(old, next, peers);
   const changed =
     global.length > 0 ||
     peers.some((p) => p.kind !== 'unchanged') ||
-    originate.add.length + originate.remove.length + originate.change.length > 0;
+    originate.add.length + originate.remove.length + originate.change.length > 0 ||
+    policies.changed.length > 0;
   return {
     global,
     restartAll,
     relisten: global.some((g) => g.action === 'relisten'),
     reopenControl: global.some((g) => g.action === 'reopenControl'),
     originate,
+    policies,
     peers,
     changed,
   };
+}
+
+function diffPolicies(old: Config, next: Config, peers: PeerChange[]): PolicyDiff {
+  const before = new Map(old.policies.map((p) => [p.name, p.rules]));
+  const after = new Map(next.policies.map((p) => [p.name, p.rules]));
+  const names = new Set([...before.keys(), ...after.keys()]);
+  const changed = [...names].filter((n) => !sameValue(before.get(n), after.get(n))).sort();
+  const podNetworks = !sameValue(old.node.podNetworks, next.node.podNetworks);
+  const ownPrefixes = !sameValue(old.originate.map((o) => o.prefix).sort(), next.originate.map((o) => o.prefix).sort());
+  const defaultsChanged = {
+    import: podNetworks || ownPrefixes,
+    export: podNetworks || old.node.exportLearned !== next.node.exportLearned,
+  };
+  const rerun = (dir: 'import' | 'export'): string[] =>
+    peers
+      .filter((c) => c.kind === 'inPlace' || c.kind === 'unchanged')
+      .filter((c) => {
+        const chain = c.peer[dir];
+        const prev = c.kind === 'inPlace' ? c.old[dir] : chain;
+        return !sameValue(prev, chain) || chain.some((n) => changed.includes(n)) || (defaultsChanged[dir] && chain.includes(DEFAULT_POLICY));
+      })
+      .map((c) => c.name);
+  return { changed, reimport: rerun('import'), reexport: rerun('export') };
 }
 
 function diffGlobal(old: Config, next: Config): ConfigDiff['global'] {

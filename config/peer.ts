@@ -15,6 +15,7 @@ import {
 import {
   readAbsolutePath, readEnvName, readIp, readPeerAsn, readPeerName, ASN_ALLOWED,
 } from './values.js';
+import { readMaxPrefix, readPolicyRefs } from './policy.js';
 
 const PORT = (n: number): boolean => n >= 1 && n <= 65535;
 /** RFC 4271 §4.2: Hold Time MUST be either zero or at least three seconds. */
@@ -38,6 +39,9 @@ export function readPeer(ctx: Ctx, item: Val): PeerConfig {
     addPath: optional(e, 'addPath', (v) => readEnum(ctx, v, ADD_PATH_MODES), PEER_DEFAULTS.addPath),
     gracefulRestart: optional(e, 'gracefulRestart', (v) => readGracefulRestart(ctx, v), { ...PEER_DEFAULTS.gracefulRestart }),
     extendedNextHop: optional(e, 'extendedNextHop', (v) => readBool(ctx, v), PEER_DEFAULTS.extendedNextHop),
+    // RFC 8212: no policy configured means the built-in defaults, never "accept everything".
+    import: optional(e, 'import', (v) => readPolicyRefs(ctx, v), [...PEER_DEFAULTS.import]),
+    export: optional(e, 'export', (v) => readPolicyRefs(ctx, v), [...PEER_DEFAULTS.export]),
   };
   if (!address && !e.has('name')) ctx.bad.add(joinPath(item.path, 'name'));
   readOptionalFields(ctx, e, peer);
@@ -45,7 +49,13 @@ export function readPeer(ctx: Ctx, item: Val): PeerConfig {
 }
 
 function defaults(): Omit<PeerConfig, 'name' | 'address' | 'asn'> {
-  return { ...PEER_DEFAULTS, families: [...PEER_DEFAULTS.families], gracefulRestart: { ...PEER_DEFAULTS.gracefulRestart } };
+  return {
+    ...PEER_DEFAULTS,
+    families: [...PEER_DEFAULTS.families],
+    gracefulRestart: { ...PEER_DEFAULTS.gracefulRestart },
+    import: [...PEER_DEFAULTS.import],
+    export: [...PEER_DEFAULTS.export],
+  };
 }
 
 /** Fields without a default: set only when present and valid. */
@@ -59,11 +69,13 @@ function readOptionalFields(ctx: Ctx, e: Map<string, Val>, peer: PeerConfig): vo
   const description = get('description', (v) => readDescription(ctx, v));
   const passwordFile = get('passwordFile', (v) => readAbsolutePath(ctx, v));
   const passwordEnv = get('passwordEnv', (v) => readEnvName(ctx, v));
+  const maxPrefix = get('maxPrefix', (v) => readMaxPrefix(ctx, v));
   if (keepalive !== undefined) peer.keepalive = keepalive;
   if (localAddress !== undefined) peer.localAddress = localAddress;
   if (description !== undefined) peer.description = description;
   if (passwordFile !== undefined) peer.passwordFile = passwordFile;
   if (passwordEnv !== undefined) peer.passwordEnv = passwordEnv;
+  if (maxPrefix !== undefined) peer.maxPrefix = maxPrefix;
 }
 
 /** Free text, but a number or boolean is taken as written (`description: 42`). */

@@ -1,17 +1,18 @@
 /**
  * Canonical YAML for a Config (OpenBGPD `bgpd -nv`): every default written out, keys in the
  * order of schema.ts KEYS, optional fields only when set, originate entries always as
- * mappings. Golden property: parseConfig(printConfig(c)) gives back c. Input: a Config (from
+ * mappings, policy references always as lists, policy rules without an empty `match`. Golden property: parseConfig(printConfig(c)) gives back c. Input: a Config (from
  * parse.ts or built in code). Output: text for `rackrouted --check` and golden tests.
  * Pure: no I/O.
  */
 import { stringify } from 'yaml';
-import type { Config, OriginatePrefix, PeerConfig } from './schema.js';
+import { KEYS, type Config, type OriginatePrefix, type PeerConfig, type PolicyConfig, type PolicyRule } from './schema.js';
 
 export function printConfig(config: Config): string {
   const doc = {
-    node: pick(config.node, ['routerId', 'asn', 'hostname']),
+    node: { ...pick(config.node, ['routerId', 'asn', 'hostname']), podNetworks: [...config.node.podNetworks], exportLearned: config.node.exportLearned },
     originate: config.originate.map(printOriginate),
+    policies: Object.fromEntries(config.policies.map((p) => [p.name, printPolicy(p)])),
     peers: config.peers.map(printPeer),
     bgp: { ...config.bgp, listenAddresses: [...config.bgp.listenAddresses] },
     control: pick(config.control, ['socket', 'group']),
@@ -31,7 +32,20 @@ function printPeer(p: PeerConfig): Record<string, unknown> {
     ...pick(p, ['holdTime', 'keepalive', 'connectRetry', 'localAddress', 'description', 'addPath']),
     gracefulRestart: { enabled: p.gracefulRestart.enabled, restartTime: p.gracefulRestart.restartTime },
     ...pick(p, ['extendedNextHop', 'passwordFile', 'passwordEnv']),
+    import: [...p.import],
+    export: [...p.export],
+    ...(p.maxPrefix ? { maxPrefix: pick(p.maxPrefix, KEYS.maxPrefix) } : {}),
   };
+}
+
+/** Rules as mappings; an empty match (every route) is left out. */
+function printPolicy(p: PolicyConfig): Record<string, unknown>[] {
+  return p.rules.map((r: PolicyRule) => {
+    // Copies: one array object printed twice would come out as a YAML alias.
+    const match = structuredClone(pick(r.match, KEYS.match));
+    const then = structuredClone(pick(r.then, KEYS.then));
+    return Object.keys(match).length === 0 ? { then } : { match, then };
+  });
 }
 
 /** The listed keys in the listed order, leaving out the ones that are unset. */

@@ -191,3 +191,51 @@ export function required<T>(
 export function joinPath(parent: string, key: string): string {
   return parent === '' ? key : `${parent}.${key}`;
 }
+
+/**
+ * A mapping whose keys are names the user chooses (policy names). Keys that are not strings
+ * accepted by `nameOk`, and repeated keys, are errors at the key's line; the rest come back in
+ * file order with their values at path `parent.name`.
+ */
+export function readNamedEntries(
+  ctx: Ctx,
+  v: Val,
+  what: string,
+  nameAllowed: string,
+  nameOk: (name: string) => boolean,
+): { name: string; value: Val }[] | undefined {
+  const node = resolve(ctx, v.node);
+  if (!node || !isMap(node)) return refuse(ctx, v, `a mapping of ${what}`);
+  const out: { name: string; value: Val }[] = [];
+  const lines = new Map<string, number>();
+  for (const pair of node.items) {
+    const keyNode = pair.key as Node | null;
+    const keyLine = lineOfNode(ctx, keyNode, v.line);
+    const raw = keyNode && isScalar(keyNode) ? keyNode.value : undefined;
+    const name = typeof raw === 'string' ? raw : undefined;
+    const path = joinPath(v.path, name ?? String(raw ?? '?'));
+    const at: Val = { node: keyNode, path, line: keyLine };
+    if (name === undefined || !nameOk(name)) {
+      refuse(ctx, at, nameAllowed);
+    } else if (lines.has(name)) {
+      fail(ctx, at, `duplicate name (first defined on line ${lines.get(name) ?? 0}; each name once)`);
+    } else {
+      const value = (pair.value as Node | null) ?? null;
+      lines.set(name, keyLine);
+      ctx.lines.set(path, keyLine);
+      out.push({ name, value: { node: resolve(ctx, value), path, line: lineOfNode(ctx, value, keyLine) } });
+    }
+  }
+  return out;
+}
+
+/** One value or a list of them, read item by item: `x` is taken as `[x]`. */
+export function readOneOrMany<T>(ctx: Ctx, v: Val, allowed: string, read: (item: Val) => T | undefined): T[] | undefined {
+  const node = resolve(ctx, v.node);
+  const items = node && isSeq(node) ? readList(ctx, v, allowed) : [v];
+  if (!items) return undefined;
+  if (items.length === 0) return fail(ctx, v, `empty list is not allowed (one or more of: ${allowed})`);
+  const values = items.map((item) => read(item));
+  if (values.some((x) => x === undefined)) return undefined;
+  return values as T[];
+}

@@ -26,6 +26,14 @@ export interface NodeConfig {
   asn: number;
   /** Sent in the FQDN capability (draft-walton-bgp-hostname-capability) when set. */
   hostname?: string;
+  /**
+   * The cluster's pod networks (canonical CIDRs). The built-in `defaults` import policy accepts
+   * only routes inside them (daemon/policy/defaults.ts); empty = the defaults import nothing.
+   */
+  podNetworks: string[];
+  /** The `defaults` export policy also re-advertises learned routes inside podNetworks (route
+   *  reflector / transit node). Off: only this node's own prefixes are exported. */
+  exportLearned: boolean;
 }
 
 export interface OriginatePrefix {
@@ -70,7 +78,90 @@ export interface PeerConfig {
   passwordFile?: string;
   /** TCP-MD5 secret read from this environment variable; parsed, not yet used. */
   passwordEnv?: string;
+  /**
+   * Import policy chain: names from `policies` or the built-in `defaults`, evaluated as one
+   * ordered rule list (first deciding rule wins, then reject). Never empty. RFC 8212: a peer
+   * without a configured policy gets `defaults`, never "accept everything".
+   */
+  import: string[];
+  /** Export policy chain, as `import`. */
+  export: string[];
+  /** Per-family cap on prefixes received; unset = no cap. */
+  maxPrefix?: MaxPrefixConfig;
 }
+
+/** RFC 4486 §4 Cease/1 "Maximum Number of Prefixes Reached" when a family goes above `limit`. */
+export interface MaxPrefixConfig {
+  /** 1..4294967295: the limit travels as a 4-octet number in the NOTIFICATION data. */
+  limit: number;
+  /** Log a warning (once) when a family reaches this percentage of the limit. */
+  warningPercent: number;
+  /** Seconds before the session may come back after the Cease; unset = only by operator reset. */
+  restartAfter?: number;
+}
+
+/** What a rule does when it matches: decide (accept/reject) or apply its changes and go on. */
+export const RULE_ACTIONS = ['accept', 'reject', 'continue'] as const;
+export type RuleAction = (typeof RULE_ACTIONS)[number];
+
+/** Where a route came from: this node (originate / Kubernetes), an iBGP or an eBGP peer. */
+export const ROUTE_SOURCES = ['local', 'ibgp', 'ebgp'] as const;
+export type RouteSource = (typeof ROUTE_SOURCES)[number];
+
+/** Conditions of one rule, all of which must hold; each list means "any of" unless named *All.
+ *  Absent = no condition. Values are canonical text. */
+export interface PolicyMatch {
+  /** Prefix ranges (config/prefix-range.ts canonical form). */
+  prefix?: string[];
+  community?: string[];
+  communityAll?: string[];
+  largeCommunity?: string[];
+  largeCommunityAll?: string[];
+  /** JavaScript regular expression over the AS path text, e.g. "65001 65002" (sets as {1,2}). */
+  asPath?: string;
+  /** The last AS of the path (RFC 6811 §2 origin AS; an empty path is our own AS). */
+  originAs?: number[];
+  /** RFC 4271 §9.1.2.2 (a) path length (AS_SET counts 1) is at most this. */
+  asPathMaxLength?: number;
+  /** AS of the peer the route was learned from. */
+  neighborAs?: number[];
+  /** Next-hop address inside one of these CIDRs. */
+  nextHop?: string[];
+  source?: RouteSource[];
+}
+
+export interface PolicyThen {
+  action: RuleAction;
+  localPref?: number;
+  med?: number;
+  addCommunities?: string[];
+  removeCommunities?: string[];
+  addLargeCommunities?: string[];
+  removeLargeCommunities?: string[];
+  /** Prepend this node's AS this many times. */
+  prepend?: number;
+}
+
+export interface PolicyRule {
+  match: PolicyMatch;
+  then: PolicyThen;
+}
+
+export interface PolicyConfig {
+  name: string;
+  /** Non-empty; in file order. */
+  rules: PolicyRule[];
+}
+
+/**
+ * Longest pod route the `defaults` import policy accepts, per family: a /28 (16 pods) is the
+ * smallest IPv4 per-node block in common use (Cilium cluster-pool, Calico blocks /26); IPv6
+ * /124 the same 16 addresses. Shorter than the pod network itself is never accepted.
+ */
+export const POD_ROUTE_MAX_LEN = { 4: 28, 6: 124 } as const;
+
+/** The built-in policy name: daemon/policy/defaults.ts, for import and for export. */
+export const DEFAULT_POLICY = 'defaults';
 
 export interface BgpConfig {
   listen: boolean;
@@ -97,6 +188,8 @@ export interface LogConfig {
 export interface Config {
   node: NodeConfig;
   originate: OriginatePrefix[];
+  /** Named policies in file order; names are unique and never DEFAULT_POLICY. */
+  policies: PolicyConfig[];
   peers: PeerConfig[];
   bgp: BgpConfig;
   control: ControlConfig;
@@ -130,7 +223,12 @@ export const PEER_DEFAULTS = {
   addPath: 'off' as AddPathMode,
   gracefulRestart: { enabled: true, restartTime: 120 },
   extendedNextHop: false,
+  import: [DEFAULT_POLICY],
+  export: [DEFAULT_POLICY],
 } satisfies Partial<PeerConfig>;
+
+/** FRR's maximum-prefix default threshold. */
+export const MAX_PREFIX_WARNING_DEFAULT = 75;
 
 export const BGP_DEFAULTS: BgpConfig = {
   listen: true,
@@ -155,13 +253,23 @@ export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
 
 /** Keys accepted in each mapping, in canonical (printing) order. */
 export const KEYS = {
-  root: ['node', 'originate', 'peers', 'bgp', 'control', 'log'],
-  node: ['routerId', 'asn', 'hostname'],
+  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'control', 'log'],
+  node: ['routerId', 'asn', 'hostname', 'podNetworks', 'exportLearned'],
   originate: ['prefix', 'communities', 'largeCommunities'],
   peer: [
     'name', 'address', 'asn', 'port', 'passive', 'families', 'holdTime', 'keepalive',
     'connectRetry', 'localAddress', 'description', 'addPath', 'gracefulRestart',
-    'extendedNextHop', 'passwordFile', 'passwordEnv',
+    'extendedNextHop', 'passwordFile', 'passwordEnv', 'import', 'export', 'maxPrefix',
+  ],
+  maxPrefix: ['limit', 'warningPercent', 'restartAfter'],
+  rule: ['match', 'then'],
+  match: [
+    'prefix', 'community', 'communityAll', 'largeCommunity', 'largeCommunityAll', 'asPath', 'originAs',
+    'asPathMaxLength', 'neighborAs', 'nextHop', 'source',
+  ],
+  then: [
+    'action', 'localPref', 'med', 'addCommunities', 'removeCommunities', 'addLargeCommunities',
+    'removeLargeCommunities', 'prepend',
   ],
   gracefulRestart: ['enabled', 'restartTime'],
   bgp: ['listen', 'listenAddresses', 'listenPort', 'minHoldTime', 'extendedMessage'],

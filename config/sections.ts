@@ -1,6 +1,6 @@
 /**
- * Reads the document root and each top-level section (node, originate, peers, bgp, control,
- * log) into a Config, applying the defaults from schema.ts. Input: the root Val of a parsed
+ * Reads the document root and each top-level section (node, originate, policies, peers, bgp,
+ * control, log) into a Config, applying the defaults from schema.ts. Input: the root Val of a parsed
  * YAML document. Output: a Config with placeholders where values were refused (their paths are
  * in ctx.bad, their errors in ctx.errors). Pure: no I/O.
  */
@@ -10,6 +10,7 @@ import {
   type Ctx, type Val,
 } from './reader.js';
 import { readPeer } from './peer.js';
+import { readPolicies } from './policy.js';
 import {
   BGP_DEFAULTS, CONTROL_DEFAULTS, KEYS, LOG_DEFAULTS, LOG_LEVELS,
   type BgpConfig, type Config, type ControlConfig, type LogConfig, type NodeConfig, type OriginatePrefix,
@@ -36,6 +37,7 @@ export function readConfig(ctx: Ctx, root: Val): Config {
   return {
     node: node ?? d.node,
     originate: section('originate', (v) => readEach(ctx, v, 'CIDR prefixes', readOriginate), d.originate),
+    policies: section('policies', (v) => readPolicies(ctx, v), d.policies),
     peers: section('peers', (v) => readEach(ctx, v, 'peer mappings', readPeer), d.peers),
     bgp: section('bgp', (v) => readBgp(ctx, v), d.bgp),
     control: section('control', (v) => readControl(ctx, v), d.control),
@@ -46,8 +48,9 @@ export function readConfig(ctx: Ctx, root: Val): Config {
 /** Defaults everywhere; the node is a placeholder that is only used when it was refused. */
 function placeholderConfig(): Config {
   return {
-    node: { routerId: '0.0.0.0', asn: 0 },
+    node: { routerId: '0.0.0.0', asn: 0, podNetworks: [], exportLearned: false },
     originate: [],
+    policies: [],
     peers: [],
     bgp: copyBgp(BGP_DEFAULTS),
     control: { ...CONTROL_DEFAULTS },
@@ -71,6 +74,8 @@ function readNode(ctx: Ctx, v: Val): NodeConfig | undefined {
   const node: NodeConfig = {
     routerId: required(ctx, v, e, 'routerId', 'IPv4 address such as 192.0.2.1', (x) => readRouterId(ctx, x)) ?? '0.0.0.0',
     asn: required(ctx, v, e, 'asn', ASN_ALLOWED, (x) => readAsn(ctx, x)) ?? 0,
+    podNetworks: optional(e, 'podNetworks', (x) => readStrings(ctx, x, 'CIDR prefixes', readCidr), []),
+    exportLearned: optional(e, 'exportLearned', (x) => readBool(ctx, x), false),
   };
   const hostVal = e.get('hostname');
   const hostname = hostVal && readHostname(ctx, hostVal);

@@ -1,12 +1,12 @@
 /**
  * Cross-field and cross-entry checks on a Config (OpenBGPD neighbor_consistent, BIRD
- * cf_error): unique peers, sane addresses, non-overlapping originated prefixes, timer
- * relations, listener layout. Field-level ranges are checked while reading (peer.ts,
+ * cf_error): unique peers, sane addresses, non-overlapping originated prefixes and pod networks,
+ * timer relations, listener layout, policy references and unreachable policy rules. Field-level ranges are checked while reading (peer.ts,
  * sections.ts). Input: a Config plus where its paths are in the file. Output: ConfigError[]
  * naming what is allowed. Pure: no I/O.
  */
 import { cidrsOverlap, isUnspecified, parseCidr, parseIp, type Cidr, type IpAddr } from './ip.js';
-import type { Config, ConfigError, PeerConfig } from './schema.js';
+import { DEFAULT_POLICY, POD_ROUTE_MAX_LEN, type Config, type ConfigError, type PeerConfig, type PolicyRule } from './schema.js';
 
 export interface SourceInfo {
   readonly file: string;
@@ -28,7 +28,9 @@ export function validateConfig(config: Config, source: SourceInfo = NO_SOURCE): 
   };
   const ok = (path: string): boolean => !source.isBad(path);
   checkNode(config, ok, report);
+  checkPodNetworks(config, ok, report);
   checkOriginate(config, ok, report);
+  checkPolicies(config, ok, report);
   checkListener(config, ok, report);
   config.peers.forEach((peer, i) => checkPeer(config, peer, `peers[${i}]`, ok, report));
   checkPeersUnique(config.peers, ok, report);
@@ -39,6 +41,54 @@ function checkNode(config: Config, ok: (p: string) => boolean, report: Report): 
   // RFC 6286 §2.1: the BGP Identifier is a non-zero 32-bit number.
   if (ok('node.routerId') && config.node.routerId === '0.0.0.0') {
     report('node.routerId', '0.0.0.0 is not allowed (a non-zero IPv4 address, RFC 6286 §2.1)');
+  }
+}
+
+/** The defaults accept pod routes /len../28 (IPv4) or /len../124 (IPv6): len must leave room. */
+function checkPodNetworks(config: Config, ok: (p: string) => boolean, report: Report): void {
+  const seen: { cidr: Cidr; path: string; text: string }[] = [];
+  config.node.podNetworks.forEach((text, i) => {
+    const path = `node.podNetworks[${i}]`;
+    const r = parseCidr(text);
+    if (!ok(path) || !r.ok) return;
+    const max = POD_ROUTE_MAX_LEN[r.cidr.family];
+    if (r.cidr.len > max) {
+      report(path, `${text} is longer than /${max} (a pod network of /${max} or shorter: the defaults accept pod routes up to /${max})`);
+    }
+    const other = seen.find((s) => cidrsOverlap(s.cidr, r.cidr));
+    if (other) report(path, `${text} overlaps ${other.text} (see ${other.path}; pod networks must not overlap)`);
+    seen.push({ cidr: r.cidr, path, text });
+  });
+}
+
+/** A rule after a catch-all accept/reject can never run: almost always a mistake in the order. */
+function checkPolicies(config: Config, ok: (p: string) => boolean, report: Report): void {
+  for (const policy of config.policies) {
+    // A refused condition leaves the match empty: it would look like a catch-all.
+    const last = policy.rules.findIndex((r, i) => ok(`policies.${policy.name}[${i}]`) && decidesEverything(r));
+    if (last >= 0 && last < policy.rules.length - 1) {
+      const action = policy.rules[last]?.then.action ?? '';
+      report(`policies.${policy.name}[${last + 1}]`, `rule ${last + 2} is never reached (rule ${last + 1} matches every route and ${action}s it: put the catch-all rule last)`);
+    }
+  }
+}
+
+function decidesEverything(rule: PolicyRule): boolean {
+  return Object.keys(rule.match).length === 0 && rule.then.action !== 'continue';
+}
+
+/** Every name in a peer's import/export chain is defined (or the built-in), and listed once. */
+function checkPolicyRefs(config: Config, peer: PeerConfig, at: string, ok: (p: string) => boolean, report: Report): void {
+  const defined = config.policies.map((p) => p.name);
+  const names = new Set([...defined, DEFAULT_POLICY]);
+  const known = `defined: ${defined.length === 0 ? 'none' : defined.join(', ')}; built in: ${DEFAULT_POLICY}`;
+  for (const dir of ['import', 'export'] as const) {
+    peer[dir].forEach((name, j) => {
+      const path = `${at}.${dir}[${j}]`;
+      if (!ok(path)) return;
+      if (peer[dir].indexOf(name) < j) report(path, `${name} is listed twice (each policy once)`);
+      else if (!names.has(name)) report(path, `unknown policy name ${name} (${known})`);
+    });
   }
 }
 
@@ -91,6 +141,7 @@ function isUsableUnicast(a: IpAddr): boolean {
 
 function checkPeer(config: Config, peer: PeerConfig, at: string, ok: (p: string) => boolean, report: Report): void {
   checkPeerAddresses(config, peer, at, ok, report);
+  checkPolicyRefs(config, peer, at, ok, report);
   if (ok(`${at}.holdTime`) && peer.holdTime !== 0 && peer.holdTime < config.bgp.minHoldTime && ok('bgp.minHoldTime')) {
     report(`${at}.holdTime`, `${peer.holdTime} is below bgp.minHoldTime ${config.bgp.minHoldTime} (0 or ${config.bgp.minHoldTime}..65535)`);
   }

@@ -40,7 +40,7 @@ test('--check on a valid file prints the canonical config and returns 0', async 
   writeFileSync(path, 'node: {routerId: 10.0.0.5, asn: 65000}\n');
   const c = capture();
   assert.equal(await runCheck(path, c.out), 0);
-  assert.ok(c.stdout.join('').startsWith('node:\n  routerId: 10.0.0.5\n  asn: 65000\noriginate: []\n'), c.stdout.join(''));
+  assert.ok(c.stdout.join('').startsWith('node:\n  routerId: 10.0.0.5\n  asn: 65000\n  podNetworks: []\n  exportLearned: false\noriginate: []\npolicies: {}\n'), c.stdout.join(''));
   assert.deepEqual(c.stderr, []);
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { diffConfig, GLOBAL_FIELD_CLASS, PEER_FIELD_CLASS } from '../../../config/diff.js';
 import { parseConfig } from '../../../config/parse.js';
 import { KEYS, type PeerConfig } from '../../../config/schema.js';
-import { config, peer } from './builders.js';
+import { config, node, peer } from './builders.js';
 
 test('every peer key the parser accepts is classified, and nothing else', () => {
   // A peer with every key set: a new key in KEYS.peer (or the parser) must be classified.
@@ -12,7 +12,8 @@ test('every peer key the parser accepts is classified, and nothing else', () => 
 peers:
   - {name: p, address: 10.0.0.1, asn: 1, port: 1, passive: false, families: [ipv4-unicast], holdTime: 9,
      keepalive: 3, connectRetry: 1, localAddress: 10.0.0.2, description: d, addPath: off,
-     gracefulRestart: {enabled: true, restartTime: 1}, extendedNextHop: true, passwordFile: /k}
+     gracefulRestart: {enabled: true, restartTime: 1}, extendedNextHop: true, passwordFile: /k,
+     import: defaults, export: [defaults], maxPrefix: {limit: 10, warningPercent: 50, restartAfter: 60}}
   - {address: 10.0.0.3, asn: 1, passwordEnv: K}
 `;
   const { config: c, errors } = parseConfig(text, 't');
@@ -29,7 +30,8 @@ test('every global key the parser accepts is classified', () => {
     ...KEYS.control.map((k) => `control.${k}`), ...KEYS.log.map((k) => `log.${k}`),
   ];
   assert.deepEqual(globals.sort(), Object.keys(GLOBAL_FIELD_CLASS).sort());
-  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'log', 'node', 'originate', 'peers']);
+  // policies and originate are diffed by their own functions (ConfigDiff.policies / .originate).
+  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'log', 'node', 'originate', 'peers', 'policies']);
 });
 
 test('identical configs: nothing changed, every peer unchanged', () => {
@@ -70,7 +72,7 @@ test('a restart lists every changed field, in-place ones included', () => {
 
 test('router id or AS change restarts every kept peer; added peers stay adds', () => {
   const old = config();
-  const next = config({ node: { routerId: '10.0.0.6', asn: 65000 }, peers: [...old.peers, peer({ address: '10.0.0.2' })] });
+  const next = config({ node: node({ routerId: '10.0.0.6', asn: 65000 }), peers: [...old.peers, peer({ address: '10.0.0.2' })] });
   const d = diffConfig(old, next);
   assert.equal(d.restartAll, true);
   assert.deepEqual(d.global, [{ path: 'node.routerId', action: 'restartAll' }]);
@@ -97,4 +99,56 @@ test('listener and control socket changes ask for a rebind, not a restart', () =
   const d = diffConfig(config(), next);
   assert.deepEqual([d.restartAll, d.relisten, d.reopenControl], [false, true, true]);
   assert.deepEqual(d.global.map((g) => g.path), ['bgp.listenPort', 'control.group', 'log.level']);
+});
+
+test('import, export and maxPrefix changes are in place (issue 3: no session reset)', () => {
+  const base = peer({ address: '10.0.0.1', name: 'a' });
+  const p = { name: 'p', rules: [{ match: {}, then: { action: 'accept' as const } }] };
+  for (const change of [{ import: ['p'] }, { export: ['p', 'defaults'] }, { maxPrefix: { limit: 5, warningPercent: 75 } }] as Partial<PeerConfig>[]) {
+    const d = diffConfig(config({ peers: [base], policies: [p] }), config({ peers: [{ ...base, ...change }], policies: [p] }));
+    assert.equal(d.peers[0]?.kind, 'inPlace', JSON.stringify(change));
+    assert.equal(d.restartAll, false);
+  }
+  const d = diffConfig(config({ peers: [base], policies: [p] }), config({ peers: [{ ...base, import: ['p'] }], policies: [p] }));
+  assert.deepEqual(d.policies, { changed: [], reimport: ['a'], reexport: [] });
+});
+
+test('a changed policy re-runs exactly the peers whose chains use it', () => {
+  const rules = (action: 'accept' | 'reject') => [{ match: { prefix: ['10.0.0.0/8 le 24'] }, then: { action } }];
+  const peers = [
+    peer({ address: '10.0.0.1', name: 'uses-in', import: ['in'] }),
+    peer({ address: '10.0.0.2', name: 'uses-out', export: ['out', 'defaults'] }),
+    peer({ address: '10.0.0.3', name: 'other' }),
+  ];
+  const old = config({ peers, policies: [{ name: 'in', rules: rules('accept') }, { name: 'out', rules: rules('accept') }] });
+  const next = config({ peers, policies: [{ name: 'in', rules: rules('reject') }, { name: 'out', rules: rules('reject') }, { name: 'new', rules: rules('accept') }] });
+  const d = diffConfig(old, next);
+  assert.deepEqual(d.policies, { changed: ['in', 'new', 'out'], reimport: ['uses-in'], reexport: ['uses-out'] });
+  assert.deepEqual(d.peers.map((p) => p.kind), ['unchanged', 'unchanged', 'unchanged']);
+  assert.equal(d.changed, true);
+  assert.equal(d.restartAll, false);
+});
+
+test('podNetworks, exportLearned and originated prefixes re-run the peers on the defaults', () => {
+  const peers = [peer({ address: '10.0.0.1', name: 'dflt' }), peer({ address: '10.0.0.2', name: 'own', import: ['p'], export: ['p'] })];
+  const policies = [{ name: 'p', rules: [{ match: {}, then: { action: 'accept' as const } }] }];
+  const old = config({ peers, policies });
+  const pods = config({ peers, policies, node: node({ routerId: '10.0.0.5', asn: 65000, podNetworks: ['10.244.0.0/16'] }) });
+  let d = diffConfig(old, pods);
+  assert.deepEqual(d.global, [{ path: 'node.podNetworks', action: 'inPlace' }]);
+  assert.deepEqual(d.policies, { changed: [], reimport: ['dflt'], reexport: ['dflt'] });
+  d = diffConfig(old, config({ peers, policies, node: node({ routerId: '10.0.0.5', asn: 65000, exportLearned: true }) }));
+  assert.deepEqual(d.global, [{ path: 'node.exportLearned', action: 'inPlace' }]);
+  assert.deepEqual(d.policies, { changed: [], reimport: [], reexport: ['dflt'] });
+  d = diffConfig(old, config({ peers, policies, originate: [] }));
+  assert.deepEqual(d.policies, { changed: [], reimport: ['dflt'], reexport: [] });
+});
+
+test('restarted, added and removed peers are not in the re-run lists', () => {
+  const a = peer({ address: '10.0.0.1', name: 'a', import: ['p'] });
+  const p1 = [{ name: 'p', rules: [{ match: {}, then: { action: 'accept' as const } }] }];
+  const p2 = [{ name: 'p', rules: [{ match: {}, then: { action: 'reject' as const } }] }];
+  const d = diffConfig(config({ peers: [a], policies: p1 }), config({ peers: [{ ...a, holdTime: 30 }, peer({ address: '10.0.0.2', name: 'b', import: ['p'] })], policies: p2 }));
+  assert.deepEqual(d.peers.map((c) => c.kind), ['restart', 'add']);
+  assert.deepEqual(d.policies, { changed: ['p'], reimport: [], reexport: [] });
 });

@@ -61,7 +61,9 @@ test('every shipped example has an identical golden copy, and parses', () => {
 });
 
 test('multi-error golden files report many errors on distinct lines', () => {
-  const out = readFileSync(join(goldenDir, '04-many-errors.out'), 'utf8').trim().split('\n');
-  const lines = new Set(out.map((l) => l.split(':')[1]));
-  assert.ok(lines.size >= 5, `only ${lines.size} distinct lines`);
+  for (const name of ['04-many-errors.out', '16-policy-errors.out']) {
+    const out = readFileSync(join(goldenDir, name), 'utf8').trim().split('\n');
+    const lines = new Set(out.map((l) => l.split(':')[1]));
+    assert.ok(lines.size >= 5, `${name}: only ${lines.size} distinct lines`);
+  }
 });

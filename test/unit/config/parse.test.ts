@@ -17,11 +17,14 @@ test('a minimal file gets every default', () => {
     name: '10.0.0.1', address: '10.0.0.1', asn: 65001, port: 179, passive: false,
     families: ['ipv4-unicast', 'ipv6-unicast'], holdTime: 90, connectRetry: 5, addPath: 'off',
     gracefulRestart: { enabled: true, restartTime: 120 }, extendedNextHop: false,
+    import: ['defaults'], export: ['defaults'],
   });
   assert.deepEqual(config?.bgp, { listen: true, listenAddresses: ['::'], listenPort: 179, minHoldTime: 3, extendedMessage: true });
   assert.deepEqual(config?.control, { socket: '/run/rackroute/rackroute.sock' });
   assert.deepEqual(config?.log, { level: 'info' });
   assert.deepEqual(config?.originate, []);
+  assert.deepEqual(config?.policies, []);
+  assert.deepEqual([config?.node.podNetworks, config?.node.exportLearned], [[], false]);
 });
 
 test('defaults are not shared between peers or parses', () => {
@@ -64,7 +67,7 @@ test('unknown keys are reported at their own line with the allowed keys', () => 
   assert.equal(errs.length, 1);
   assert.equal(errs[0]?.line, 4);
   assert.equal(errs[0]?.path, 'node.routerID');
-  assert.match(errs[0]?.message ?? '', /^unknown key \(did you mean routerId\? allowed: routerId, asn, hostname\)$/);
+  assert.match(errs[0]?.message ?? '', /^unknown key \(did you mean routerId\? allowed: routerId, asn, hostname, podNetworks, exportLearned\)$/);
 });
 
 test('every error is reported, not just the first', () => {

@@ -4,21 +4,23 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { canonicalIp } from '../../../config/ip.js';
+import { canonicalPrefixRange } from '../../../config/prefix-range.js';
 import { parseConfig } from '../../../config/parse.js';
 import { printConfig } from '../../../config/print.js';
 import {
-  ADD_PATH_MODES, FAMILIES, KEYS, LOG_LEVELS, WELL_KNOWN_COMMUNITIES, type Config, type PeerConfig,
+  ADD_PATH_MODES, FAMILIES, KEYS, LOG_LEVELS, ROUTE_SOURCES, WELL_KNOWN_COMMUNITIES, type Config, type PeerConfig,
 } from '../../../config/schema.js';
 import { validateConfig } from '../../../config/validate.js';
-import { config, peer } from './builders.js';
+import { config, node, peer } from './builders.js';
 
 test('printed keys follow KEYS order, with every optional field when set', () => {
   const full: PeerConfig = peer({
     address: 'fd00::1', name: 'full', keepalive: 3, localAddress: 'fd00::2', description: 'd',
-    passwordFile: '/k', passwordEnv: 'K',
+    passwordFile: '/k', passwordEnv: 'K', maxPrefix: { limit: 100, warningPercent: 75, restartAfter: 30 },
   });
-  const c = config({ peers: [full], node: { routerId: '10.0.0.5', asn: 1, hostname: 'h' } });
+  const c = config({ peers: [full], node: node({ routerId: '10.0.0.5', asn: 1, hostname: 'h' }) });
   c.control.group = 'g';
+  c.policies = [{ name: 'p', rules: [{ match: { prefix: ['10.0.0.0/8 le 24'], source: ['ebgp'] }, then: { action: 'accept', med: 5, localPref: 1 } }] }];
   const doc = parse(printConfig(c)) as Record<string, Record<string, unknown>>;
   assert.deepEqual(Object.keys(doc), [...KEYS.root]);
   assert.deepEqual(Object.keys(doc['node'] ?? {}), [...KEYS.node]);
@@ -26,6 +28,12 @@ test('printed keys follow KEYS order, with every optional field when set', () =>
   assert.deepEqual(Object.keys(doc['bgp'] ?? {}), [...KEYS.bgp]);
   assert.deepEqual(Object.keys(doc['control'] ?? {}), [...KEYS.control]);
   assert.deepEqual(Object.keys((doc['originate'] as unknown as Record<string, unknown>[])[0] ?? {}), [...KEYS.originate]);
+  const peer0 = (doc['peers'] as unknown as Record<string, Record<string, unknown>>[])[0];
+  assert.deepEqual(Object.keys(peer0?.['maxPrefix'] ?? {}), [...KEYS.maxPrefix]);
+  const rule = (doc['policies']?.['p'] as Record<string, Record<string, unknown>>[])[0];
+  assert.deepEqual(Object.keys(rule ?? {}), [...KEYS.rule]);
+  assert.deepEqual(Object.keys(rule?.['match'] ?? {}), ['prefix', 'source']);
+  assert.deepEqual(Object.keys(rule?.['then'] ?? {}), ['action', 'localPref', 'med']);
 });
 
 test('unset optional fields are left out, defaults are written', () => {
@@ -63,20 +71,58 @@ const peerArb = fc.record({
   gracefulRestart: fc.record({ enabled: fc.boolean(), restartTime: fc.integer({ min: 0, max: 4095 }) }),
   extendedNextHop: fc.boolean(), name: word, description: fc.option(fc.string({ maxLength: 20 }).filter((s) => s !== '' && !/[\r\n]/.test(s)), { nil: undefined }),
   keepalive: fc.option(fc.integer({ min: 1, max: 21845 }), { nil: undefined }),
+  import: fc.subarray(['defaults', 'pa', 'pb'], { minLength: 1 }), export: fc.subarray(['pb', 'defaults', 'pa'], { minLength: 1 }),
+  maxPrefix: fc.option(fc.record({ limit: fc.integer({ min: 1, max: 0xffffffff }), warningPercent: fc.integer({ min: 1, max: 100 }), restartAfter: fc.option(fc.integer({ min: 1, max: 86400 }), { nil: undefined }) }), { nil: undefined }),
 }).map((p) => {
   // fc.record builds null-prototype objects; the parser builds plain ones.
-  const out: PeerConfig = { ...p, families: [...p.families], gracefulRestart: { ...p.gracefulRestart } };
-  for (const k of ['description', 'keepalive'] as const) if (out[k] === undefined) delete out[k];
+  const out: PeerConfig = {
+    ...p, families: [...p.families], gracefulRestart: { ...p.gracefulRestart }, import: [...p.import], export: [...p.export],
+    maxPrefix: p.maxPrefix && plain(p.maxPrefix),
+  };
+  for (const k of ['description', 'keepalive', 'maxPrefix'] as const) if (out[k] === undefined) delete out[k];
   return out;
 });
+
+/** A plain-prototype copy without the keys whose value is undefined (fc.record / fc.option leave them). */
+function plain<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+const rangeArb = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 16, max: 32 }), fc.integer({ min: 0, max: 16 }))
+  .map(([third, ge, extra]) => canonicalPrefixRange(`10.${third}.0.0/16 ge ${ge} le ${Math.min(32, ge + extra)}`) ?? '');
+const matchArb = fc.record({
+  prefix: fc.uniqueArray(rangeArb, { minLength: 1, maxLength: 3 }), community: fc.uniqueArray(community, { minLength: 1, maxLength: 2 }),
+  communityAll: fc.uniqueArray(community, { minLength: 1, maxLength: 2 }), largeCommunity: fc.uniqueArray(large, { minLength: 1, maxLength: 2 }),
+  largeCommunityAll: fc.uniqueArray(large, { minLength: 1, maxLength: 2 }), asPath: fc.constantFrom('^65001 ', '(^| )65002$', '.*', '{'),
+  originAs: fc.uniqueArray(asn, { minLength: 1, maxLength: 2 }), asPathMaxLength: fc.integer({ min: 0, max: 65535 }),
+  neighborAs: fc.uniqueArray(asn, { minLength: 1, maxLength: 2 }), nextHop: fc.uniqueArray(fc.constantFrom('10.12.0.0/24', 'fd00:12::1/128', '0.0.0.0/0'), { minLength: 1 }),
+  source: fc.subarray([...ROUTE_SOURCES], { minLength: 1 }),
+}, { requiredKeys: [] });
+const thenArb = fc.oneof(
+  fc.constant({ action: 'reject' as const }),
+  fc.record({
+    action: fc.constantFrom('accept' as const, 'continue' as const), localPref: u32, med: u32,
+    addCommunities: fc.uniqueArray(community, { minLength: 1, maxLength: 2 }), removeCommunities: fc.uniqueArray(community, { minLength: 1, maxLength: 2 }),
+    addLargeCommunities: fc.uniqueArray(large, { minLength: 1, maxLength: 2 }), removeLargeCommunities: fc.uniqueArray(large, { minLength: 1, maxLength: 2 }),
+    prepend: fc.integer({ min: 1, max: 16 }),
+  }, { requiredKeys: ['action'] }),
+);
+const rulesArb = fc.array(fc.record({ match: matchArb, then: thenArb }), { minLength: 1, maxLength: 3 })
+  .map((rules) => rules.map((r) => ({ match: plain(r.match), then: plain(r.then) })));
+const policiesArb = fc.tuple(rulesArb, rulesArb, fc.option(rulesArb, { nil: undefined })).map(([a, b, c]) => [
+  { name: 'pa', rules: a }, { name: 'pb', rules: b }, ...(c ? [{ name: 'Extra_1', rules: c }] : []),
+]);
+const podNetworksArb = fc.uniqueArray(fc.oneof(fc.integer({ min: 0, max: 255 }).map((x) => `10.${x}.0.0/16`), fc.integer({ min: 0, max: 0xffff }).map((x) => `${canonicalIp(`fd00:${x.toString(16)}::`) ?? ''}/48`)), { maxLength: 3 });
 
 const configArb: fc.Arbitrary<Config> = fc.record({
   routerId: ipv4, asn, peers: fc.array(peerArb, { maxLength: 4 }),
   prefixes: fc.array(fc.record({ third: fc.integer({ min: 0, max: 255 }), communities: fc.uniqueArray(community, { maxLength: 3 }), large: fc.uniqueArray(large, { maxLength: 2 }) }), { maxLength: 3 }),
   level: fc.constantFrom(...LOG_LEVELS), listen: fc.boolean(), minHoldTime: fc.integer({ min: 3, max: 90 }),
+  policies: policiesArb, podNetworks: podNetworksArb, exportLearned: fc.boolean(),
 }).map((r) => ({
-  node: { routerId: r.routerId, asn: r.asn },
+  node: node({ routerId: r.routerId, asn: r.asn, podNetworks: r.podNetworks, exportLearned: r.exportLearned }),
   originate: r.prefixes.map((p) => ({ prefix: `10.${p.third}.0.0/16`, communities: p.communities, largeCommunities: p.large })),
+  policies: r.policies,
   peers: r.peers,
   bgp: { listen: r.listen, listenAddresses: ['::'], listenPort: 179, minHoldTime: r.minHoldTime, extendedMessage: true },
   control: { socket: '/run/rackroute/rackroute.sock' },

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateConfig } from '../../../config/validate.js';
-import { config, peer } from './builders.js';
+import { config, node, peer } from './builders.js';
 
 const messages = (c: ReturnType<typeof config>): string[] => validateConfig(c).map((e) => `${e.path}: ${e.message}`);
 
@@ -11,7 +11,7 @@ test('the base config is valid', () => {
 });
 
 test('router id 0.0.0.0 is refused (RFC 6286 §2.1)', () => {
-  assert.deepEqual(messages(config({ node: { routerId: '0.0.0.0', asn: 1 } })), [
+  assert.deepEqual(messages(config({ node: node({ routerId: '0.0.0.0', asn: 1 }) })), [
     'node.routerId: 0.0.0.0 is not allowed (a non-zero IPv4 address, RFC 6286 §2.1)',
   ]);
 });
@@ -88,7 +88,7 @@ test('unusable addresses: unspecified and multicast', () => {
 });
 
 test('errors carry the file and the line from the source info', () => {
-  const errs = validateConfig(config({ node: { routerId: '0.0.0.0', asn: 1 } }), {
+  const errs = validateConfig(config({ node: node({ routerId: '0.0.0.0', asn: 1 }) }), {
     file: 'x.yaml', lineOf: (p) => (p === 'node.routerId' ? 7 : 1), isBad: () => false,
   });
   assert.deepEqual(errs.map((e) => [e.file, e.line]), [['x.yaml', 7]]);
