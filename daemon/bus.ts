@@ -4,6 +4,7 @@
  * transferable ArrayBuffers so no bytes are copied across the thread boundary.
  */
 import type { WireError } from '../peers/wire/errors.js';
+import type { Config } from '../config/schema.js';
 
 /** What the route engine needs to know about an Established session. */
 export interface PeerSessionInfo {
@@ -66,6 +67,8 @@ export interface OriginatedPrefix {
 /** Main thread -> route engine. */
 export type ToEngine =
   | { t: 'local'; local: LocalInfo }
+  /** The running config (for policies) and this node's own addresses; on start and reload. */
+  | { t: 'policy'; config: Config; hostAddresses: string[] }
   | { t: 'peer-up'; info: PeerSessionInfo }
   | { t: 'peer-down'; peer: string; session: number }
   /** `buf` holds the UPDATE body from byte `offset` on (the whole frame, header skipped, no copy). */

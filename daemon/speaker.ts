@@ -60,6 +60,7 @@ export class Speaker {
   async start(): Promise<void> {
     this.engine.post({ t: 'local', local: { asn: this.cfg.node.asn, routerId: ipv4ToU32(this.cfg.node.routerId) ?? 0 } });
     this.engine.post({ t: 'originate', prefixes: originated(this.cfg) });
+    this.engine.post({ t: 'policy', config: this.cfg, hostAddresses: hostAddresses() });
     for (const p of this.cfg.peers) this.addPeer(p);
     if (this.cfg.bgp.listen) await this.startListener();
     for (const e of this.peers.values()) e.session.start();
@@ -76,6 +77,9 @@ export class Speaker {
     this.cfg = next;
     if (d.originate.add.length + d.originate.remove.length + d.originate.change.length > 0)
       this.engine.post({ t: 'originate', prefixes: originated(next) });
+    // Policies are re-run over the stored routes in the engine: no session is reset for them.
+    if (d.policies.changed.length > 0 || d.originate.add.length + d.originate.remove.length > 0 || d.global.length > 0)
+      this.engine.post({ t: 'policy', config: next, hostAddresses: hostAddresses() });
     for (const c of d.peers) {
       if (c.kind === 'remove' || c.kind === 'restart') {
         const subcode = c.kind === 'remove' ? CeaseSubcode.PeerDeconfigured : CeaseSubcode.OtherConfigurationChange;
@@ -317,6 +321,14 @@ export class Speaker {
     for (const e of this.peers.values()) e.session.destroy();
     await this.engine.stop();
   }
+}
+
+/** This node's own interface addresses (policies never accept a route covering them). */
+function hostAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => !a.internal)
+    .map((a) => a.address);
 }
 
 function canonical(addr: string): string {

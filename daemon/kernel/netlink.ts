@@ -64,7 +64,9 @@ export class NetlinkFib implements FibKernel {
   private readonly req: RawNetlinkSocket;
   private events: RawNetlinkSocket | undefined;
   private readonly pending = new Map<number, Pending>();
-  private readonly queue: Queued[] = [];
+  /** FIFO of requests waiting for the window (head index: Array#shift is O(n) on long arrays). */
+  private queue: Queued[] = [];
+  private head = 0;
   private seq = 1;
   private readonly timer: NodeJS.Timeout;
   private readonly maxInFlight: number;
@@ -73,6 +75,7 @@ export class NetlinkFib implements FibKernel {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private lost = false;
+  private pumpQueued = false;
   private closed = false;
 
   constructor(opts: NetlinkOptions = {}) {
@@ -140,24 +143,20 @@ export class NetlinkFib implements FibKernel {
   }
 
   applyRoutes(ops: readonly FibOp[], encoding: m.RouteEncoding): Promise<BatchResult> {
-    return this.applyAll(
-      ops.map((op) => {
-        const body = m.routeBody(op.route, op.op === 'delete', encoding);
-        if (op.op === 'delete') return { type: m.RTM_DELROUTE, flags: 0, body };
-        // add: never overwrite a foreign route in the same slot (EEXIST instead); replace: ours.
-        const flags = op.op === 'add' ? m.NLM_F_CREATE | m.NLM_F_EXCL : m.NLM_F_CREATE | m.NLM_F_REPLACE;
-        return { type: m.RTM_NEWROUTE, flags, body };
-      }),
-    );
+    return this.applyAll(ops, (op) => {
+      const body = m.routeBody(op.route, op.op === 'delete', encoding);
+      if (op.op === 'delete') return { type: m.RTM_DELROUTE, flags: 0, body };
+      // add: never overwrite a foreign route in the same slot (EEXIST instead); replace: ours.
+      const flags = op.op === 'add' ? m.NLM_F_CREATE | m.NLM_F_EXCL : m.NLM_F_CREATE | m.NLM_F_REPLACE;
+      return { type: m.RTM_NEWROUTE, flags, body };
+    });
   }
 
   applyNexthops(ops: readonly NhOp[], protocol: number): Promise<BatchResult> {
-    return this.applyAll(
-      ops.map((op) =>
-        op.op === 'nh-add' || op.op === 'group-add'
-          ? { type: m.RTM_NEWNEXTHOP, flags: m.NLM_F_CREATE | m.NLM_F_REPLACE, body: m.nexthopBody(op.obj, protocol) }
-          : { type: m.RTM_DELNEXTHOP, flags: 0, body: m.nexthopDelBody(op.id) },
-      ),
+    return this.applyAll(ops, (op) =>
+      op.op === 'nh-add' || op.op === 'group-add'
+        ? { type: m.RTM_NEWNEXTHOP, flags: m.NLM_F_CREATE | m.NLM_F_REPLACE, body: m.nexthopBody(op.obj, protocol) }
+        : { type: m.RTM_DELNEXTHOP, flags: 0, body: m.nexthopDelBody(op.id) },
     );
   }
 
@@ -183,17 +182,26 @@ export class NetlinkFib implements FibKernel {
     this.closed = true;
     clearInterval(this.timer);
     for (const p of [...this.pending.values()]) p.finish(ERR.ECANCELED);
-    for (const q of this.queue.splice(0)) q.pending.finish(ERR.ECANCELED);
+    for (const q of this.queue.slice(this.head)) q.pending.finish(ERR.ECANCELED);
+    this.queue = [];
+    this.head = 0;
     this.pending.clear();
     this.req.close();
     this.events?.close();
   }
 
-  /** Sends every request (bounded window), retrying transient errors; counts, never throws. */
-  private async applyAll(reqs: { type: number; flags: number; body: Buffer | null }[]): Promise<BatchResult> {
-    const res: BatchResult = { ok: 0, failed: 0, byError: {}, results: [], latencyMs: [], resync: false };
-    await Promise.all(
-      reqs.map(async (r, i) => {
+  /**
+   * Sends every request through a bounded window, retrying transient errors; counts, never
+   * throws. Requests are encoded lazily by `maxInFlight` workers, so memory stays bounded by the
+   * window, not by the batch (1M routes are not 1M queued buffers and promises).
+   */
+  private async applyAll<T>(items: readonly T[], encode: (item: T) => { type: number; flags: number; body: Buffer | null }): Promise<BatchResult> {
+    const res: BatchResult = { ok: 0, failed: 0, byError: {}, results: new Array<string>(items.length), latencyMs: new Array<number>(items.length), resync: false };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const i = next++;
+        const r = encode(items[i]!);
         const t0 = performance.now();
         let err = r.body === null ? ERR.EINVAL : await this.request(r.type, r.flags | m.NLM_F_ACK, r.body);
         for (let n = 0; r.body !== null && TRANSIENT.has(err) && n < this.retries; n++) {
@@ -201,23 +209,28 @@ export class NetlinkFib implements FibKernel {
           err = await this.request(r.type, r.flags | m.NLM_F_ACK, r.body);
         }
         res.latencyMs[i] = performance.now() - t0;
-        if (err === 0) {
-          res.ok++;
-          res.results[i] = '';
-          return;
-        }
-        const name = errnoName.get(err) ?? `E${err}`;
-        res.failed++;
-        res.results[i] = name;
-        res.byError[name] = (res.byError[name] ?? 0) + 1;
-        if (LOST.has(err)) res.resync = true;
-      }),
-    );
+        this.tally(res, i, err);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(items.length, this.maxInFlight) }, worker));
     if (this.lost) {
       res.resync = true;
       this.lost = false;
     }
     return res;
+  }
+
+  private tally(res: BatchResult, i: number, err: number): void {
+    if (err === 0) {
+      res.ok++;
+      res.results[i] = '';
+      return;
+    }
+    const name = errnoName.get(err) ?? `E${err}`;
+    res.failed++;
+    res.results[i] = name;
+    res.byError[name] = (res.byError[name] ?? 0) + 1;
+    if (LOST.has(err)) res.resync = true;
   }
 
   /** One request: resolves with 0 (ACK / DONE) or a positive errno. */
@@ -226,7 +239,14 @@ export class NetlinkFib implements FibKernel {
     return new Promise((finish) => {
       const pending = onMessage ? { finish, onMessage } : { finish };
       this.queue.push({ type, flags: flags | m.NLM_F_REQUEST, body, pending });
-      this.pump();
+      // One pump per tick: requests issued by the same burst of resumed workers share a sendmsg.
+      if (!this.pumpQueued) {
+        this.pumpQueued = true;
+        queueMicrotask(() => {
+          this.pumpQueued = false;
+          this.pump();
+        });
+      }
     });
   }
 
@@ -244,8 +264,8 @@ export class NetlinkFib implements FibKernel {
       out = [];
       seqs = [];
     };
-    while (this.queue.length > 0 && this.pending.size < this.maxInFlight) {
-      const q = this.queue.shift()!;
+    while (this.head < this.queue.length && this.pending.size < this.maxInFlight) {
+      const q = this.queue[this.head++]!;
       const seq = this.seq;
       this.seq = this.seq >= 0x7fffffff ? 1 : this.seq + 1;
       this.pending.set(seq, { ...q.pending, seq, sentAt: performance.now() });
@@ -254,6 +274,13 @@ export class NetlinkFib implements FibKernel {
       if (out.length >= this.batch) flush();
     }
     flush();
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     if (this.pending.size > 0) this.req.ref();
     else this.req.unref();
   }

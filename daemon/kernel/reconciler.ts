@@ -10,7 +10,7 @@
  * Must not: touch routes outside its scope (protocol + tables), stop at a failed op, or run two
  * passes at once.
  */
-import { diffFib, inScope, normalizeNexthops, routeKey, DEFAULT_SCOPE, type FibOp, type FibRoute, type FibScope } from './fib.js';
+import { diffFib, inScope, normalizeNexthops, routeKey, sameRoute, DEFAULT_SCOPE, type FibOp, type FibRoute, type FibScope } from './fib.js';
 import { NexthopPlan, DEFAULT_NH_RANGE, type NhOp, type NhRange } from './nexthops.js';
 import type { BatchResult, Fib, FibCounters, FibKernel, KernelEvent, RouteEncoding, StartOptions } from './types.js';
 
@@ -39,6 +39,8 @@ export class FibReconciler implements Fib {
   private readonly inFlight = new Set<string>();
   private readonly linkUp = new Map<number, boolean>();
   private readonly gatewayIf = new Map<string, number | null>();
+  private readonly unusable = new Set<string>();
+  private ringAt = 0;
   private fullWanted = false;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -126,6 +128,7 @@ export class FibReconciler implements Fib {
   counters(): FibCounters {
     this.c.routesInstalled = this.installed.size;
     this.c.nexthopObjects = this.plan.objects().length;
+    this.c.unusable = this.unusable.size;
     return { ...this.c, ops: { ...this.c.ops }, latencySamples: [...this.c.latencySamples] };
   }
 
@@ -140,17 +143,28 @@ export class FibReconciler implements Fib {
   /** Runs passes until nothing is dirty; one at a time. */
   private kick(): Promise<void> {
     if (this.running) return this.running;
-    this.running = (async () => {
+    const run = this.loop();
+    this.running = run;
+    void run.finally(() => {
+      if (this.running === run) this.running = null;
+      // Work added after the loop's last check and before this point gets its own run.
+      if (!this.stopped && (this.fullWanted || this.dirty.size > 0)) void this.kick();
+    });
+    return run;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped && (this.fullWanted || this.dirty.size > 0)) {
       try {
-        while (!this.stopped && (this.fullWanted || this.dirty.size > 0)) {
-          if (this.fullWanted) await this.fullPass();
-          else await this.pass([...this.dirty]);
-        }
-      } finally {
-        this.running = null;
+        if (this.fullWanted) await this.fullPass();
+        else await this.pass([...this.dirty]);
+      } catch {
+        // A kernel edge that throws (it should not) must not stop reconciling: retry in full later.
+        this.count('pass', 'failed');
+        this.scheduleFull();
+        return;
       }
-    })();
-    return this.running;
+    }
   }
 
   private async fullPass(): Promise<void> {
@@ -164,13 +178,14 @@ export class FibReconciler implements Fib {
       this.c.ops['dump:failed'] = (this.c.ops['dump:failed'] ?? 0) + 1;
       return;
     }
+    for (const [gw, ifindex] of this.gatewayIf) if (ifindex === null) this.gatewayIf.delete(gw); // retry unresolved
     const before = new Map(this.installed);
     this.installed.clear();
     for (const r of snap.routes) this.installed.set(routeKey(r), r);
     this.plan.rebase(snap.nexthops, this.routeNhids());
     const keys = new Set([...before.keys(), ...this.installed.keys(), ...this.desired.keys(), ...this.dirty]);
-    const ops = await this.pass([...keys], this.plan.repair(snap.nexthops));
-    for (const op of ops) if (op.op !== 'delete' || before.has(routeKey(op.route))) this.c.driftRepaired += driftOf(op, before) ? 1 : 0;
+    for (const k of keys) if (!sameInstalled(before.get(k), this.installed.get(k))) this.c.driftRepaired++;
+    await this.pass([...keys], this.plan.repair(snap.nexthops));
   }
 
   /** Diff and apply for `keys`; returns the route ops it ran. */
@@ -221,15 +236,19 @@ export class FibReconciler implements Fib {
     const out: FibRoute[] = [];
     for (const k of keys) {
       const r = this.desired.get(k);
-      if (!r) continue;
+      if (!r) {
+        this.unusable.delete(k);
+        continue;
+      }
       const nexthops = [];
       for (const nh of r.nexthops) {
         const ifindex = nh.ifindex ?? this.gatewayIf.get(nh.gateway) ?? undefined;
         if (ifindex === undefined || this.linkUp.get(ifindex) === false) continue;
         nexthops.push({ ...nh, ifindex });
       }
-      if (nexthops.length === 0) this.c.unusable++;
-      else out.push({ ...r, nexthops: normalizeNexthops(nexthops) });
+      if (nexthops.length === 0) this.unusable.add(k);
+      else this.unusable.delete(k);
+      if (nexthops.length > 0) out.push({ ...r, nexthops: normalizeNexthops(nexthops) });
     }
     return out;
   }
@@ -271,8 +290,8 @@ export class FibReconciler implements Fib {
     const ring = this.c.latencySamples;
     const cap = this.opts.latencySamples ?? 1024;
     for (const ms of res.latencyMs) {
-      ring.push(ms);
-      if (ring.length > cap) ring.shift();
+      if (ring.length < cap) ring.push(ms);
+      else ring[this.ringAt++ % cap] = ms;
     }
     if (res.resync) this.requestFull();
   }
@@ -349,11 +368,8 @@ export class FibReconciler implements Fib {
   }
 }
 
-/** A full-pass op that fixes kernel state we had believed correct. */
-function driftOf(op: FibOp, before: Map<string, FibRoute>): boolean {
-  const key = routeKey(op.route);
-  const was = before.get(key);
-  if (op.op === 'add') return was !== undefined;
-  if (op.op === 'delete') return was === undefined;
-  return was !== undefined && diffFib([was], [op.old]).length === 0 && was.nhid === op.old.nhid;
+/** Our belief about one kernel route equals what a dump found. */
+function sameInstalled(a: FibRoute | undefined, b: FibRoute | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.nhid === b.nhid && sameRoute(a, b);
 }

@@ -62,7 +62,7 @@ export interface FibCounters {
   resyncs: number;
   /** Desired routes left out: no usable next hop (link down or gateway not connected). */
   unusable: number;
-  /** Recent op latencies (ms), oldest first, bounded. */
+  /** Recent op latencies (ms), a bounded ring (unordered). */
   latencySamples: number[];
 }
 

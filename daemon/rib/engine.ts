@@ -12,6 +12,7 @@
  */
 import type { EngineQuery, FibChange, FromEngine, LocalInfo, OriginatedPrefix, PeerSessionInfo, ToEngine } from '../bus.js';
 import type { CodecContext } from '../../peers/wire/context.js';
+import type { Config } from '../../config/schema.js';
 import type { MpNextHop, PathAttributes, Prefix, UpdateMsg } from '../../peers/wire/types.js';
 import { decodeUpdate, isEndOfRib, endOfRib } from '../../peers/wire/update.js';
 import { encodeMessage } from '../../peers/wire/index.js';
@@ -22,21 +23,29 @@ import { Origin } from '../../peers/wire/constants.js';
 import { AttrStore, type StoredAttrs } from './attr-store.js';
 import { AttrSetCache, Ineligible, NextHopTable, Path, type NextHop, type PeerRef } from './path.js';
 import { LocRib, type RibChange } from './loc-rib.js';
-import { formatKey, keyAfi, parseKey, prefixKey, type PrefixKey } from './prefix-key.js';
+import { formatKey, keyAfi, keyToPrefix, parseKey, prefixKey, type PrefixKey } from './prefix-key.js';
 import { exportPath, LOCAL_PEER_ID, type LocalSpeaker } from './export.js';
 import { Outbound, type OutRoute } from './outbound.js';
 import { formatAttrs, parseCommunity, parseLargeCommunity } from './format.js';
 import { describePath } from './describe.js';
+import { compilePolicies, type CompiledPolicies } from '../policy/compile.js';
+import { policyContext } from '../policy/defaults.js';
+import { evaluate, type PolicyContext, type PolicyPeer } from '../policy/policy.js';
 
 interface InEntry {
+  /** The path as received (pre-policy, RFC 4271 §3.2). */
   readonly path: Path;
   readonly stored: StoredAttrs;
+  /** Why import policy refused it; absent when accepted. */
+  readonly rejected?: string;
 }
 
 interface PeerState {
   info: PeerSessionInfo;
   ctx: CodecContext;
   ref: PeerRef;
+  /** The peer as policies see it. */
+  policyPeer: PolicyPeer;
   /** RFC 4271 §3.2 Adj-RIB-In, pre-policy: prefix key (plus `#pathId` with ADD-PATH). */
   adjIn: Map<PrefixKey, InEntry>;
   out: Outbound;
@@ -49,7 +58,7 @@ interface PeerState {
   selfV6?: MpNextHop;
   /** Export attribute sets with our IPv4 next hop filled in, per source set (identity kept). */
   withSelf: WeakMap<PathAttributes, PathAttributes>;
-  counters: { updates: number; withdrawals: number; treatAsWithdraw: number; discards: number; asLoops: number };
+  counters: { updates: number; withdrawals: number; treatAsWithdraw: number; discards: number; asLoops: number; rejected: number };
 }
 
 export type Emit = (m: FromEngine, transfer?: ArrayBuffer[]) => void;
@@ -71,6 +80,13 @@ export class RouteEngine {
   private originated = new Map<PrefixKey, Path>();
   /** Prefixes we told the kernel about (learned best paths). */
   private readonly installed = new Set<PrefixKey>();
+  /**
+   * Import/export policies from the config. Until the first `policy` message (unit tests of the
+   * engine alone) imports are accepted and exports follow the peer's `exportLearned` flag.
+   */
+  private policies: CompiledPolicies | null = null;
+  private policyCtx: PolicyContext | null = null;
+  private hostAddresses: string[] = [];
 
   constructor(
     private readonly emit: Emit,
@@ -81,6 +97,8 @@ export class RouteEngine {
     switch (m.t) {
       case 'local':
         return this.setLocal(m.local);
+      case 'policy':
+        return this.setPolicy(m.config, m.hostAddresses);
       case 'peer-up':
         return this.peerUp(m.info);
       case 'peer-down':
@@ -110,6 +128,31 @@ export class RouteEngine {
     if (this.locRib.size === 0) this.locRib = new LocRib({ relax: l.multipathRelax ?? true, maxPaths: l.maxPaths ?? 8 });
   }
 
+  /**
+   * New policies: stored routes are re-evaluated (Adj-RIB-In is pre-policy, so no session
+   * reset or ROUTE-REFRESH is needed) and every peer's Adj-RIB-Out is recomputed.
+   */
+  private setPolicy(config: Config, hostAddresses: string[]): void {
+    this.policies = compilePolicies(config);
+    this.hostAddresses = hostAddresses;
+    this.policyCtx = policyContext(this.local.asn, hostAddresses, [...this.originated.keys()].map(formatKey));
+    const changed: PrefixKey[] = [];
+    for (const p of this.peers.values()) {
+      for (const [ak, e] of p.adjIn) {
+        const k = baseKey(ak);
+        if (k === null) continue;
+        const { entry, accepted } = this.importPath(p, keyToPrefix(k), e.path, e.stored);
+        p.adjIn.set(ak, entry);
+        if (this.locRib.update(k, p.ref.id, accepted, e.path.pathId)) changed.push(k);
+      }
+    }
+    this.changed(changed);
+    for (const p of this.peers.values()) {
+      for (const k of this.locRib.keys()) p.out.mark(k);
+      this.pump(p);
+    }
+  }
+
   private originate(prefixes: readonly OriginatedPrefix[]): void {
     const next = new Map<PrefixKey, Path>();
     for (const o of prefixes) {
@@ -128,6 +171,7 @@ export class RouteEngine {
     for (const k of this.originated.keys()) if (!next.has(k) && this.locRib.update(k, LOCAL_PEER_ID, null)) changed.push(k);
     for (const [k, path] of next) if (this.locRib.update(k, LOCAL_PEER_ID, path)) changed.push(k);
     this.originated = next;
+    if (this.policyCtx) this.policyCtx = policyContext(this.local.asn, this.hostAddresses, [...next.keys()].map(formatKey));
     this.changed(changed);
   }
 
@@ -164,6 +208,7 @@ export class RouteEngine {
         address: (info.remoteAddress ? parseIp(info.remoteAddress) : null) ?? new Uint8Array(4),
         rrClient: info.rrClient ?? false,
       },
+      policyPeer: { name: info.peer, asn: info.peerAs, ebgp: info.ebgp },
       adjIn: new Map(),
       out: new Outbound(),
       throttled: false,
@@ -173,7 +218,7 @@ export class RouteEngine {
       ...(v4 ? { selfV4: v4 } : {}),
       ...(v6 ? { selfV6: ll ? { global: v6, linkLocal: ll } : { global: v6 } } : {}),
       withSelf: new WeakMap(),
-      counters: { updates: 0, withdrawals: 0, treatAsWithdraw: 0, discards: 0, asLoops: 0 },
+      counters: { updates: 0, withdrawals: 0, treatAsWithdraw: 0, discards: 0, asLoops: 0, rejected: 0 },
     };
     this.peers.set(info.peer, p);
     // The initial table: every Loc-RIB prefix is dirty for the new peer; End-of-RIB after it.
@@ -272,9 +317,24 @@ export class RouteEngine {
       const old = p.adjIn.get(ak);
       if (old) this.store.release(old.stored);
       stored.refs++;
-      p.adjIn.set(ak, { path, stored });
-      if (this.locRib.update(k, p.ref.id, path, pathId)) changed.push(k);
+      const { entry, accepted } = this.importPath(p, n, path, stored);
+      p.adjIn.set(ak, entry);
+      if (this.locRib.update(k, p.ref.id, accepted, pathId)) changed.push(k);
     }
+  }
+
+  /** Import policy on one received path: the Adj-RIB-In entry and what the Loc-RIB gets. */
+  private importPath(p: PeerState, prefix: Prefix, path: Path, stored: StoredAttrs): { entry: InEntry; accepted: Path | null } {
+    if (!this.policies || !this.policyCtx) return { entry: { path, stored }, accepted: path };
+    const r = evaluate(this.policies.import(p.info.peer), { prefix, attrs: stored.attrs, nextHop: path.nextHop, peer: p.policyPeer }, this.policyCtx);
+    if (!r.accept) {
+      p.counters.rejected++;
+      return { entry: { path, stored, rejected: r.reason ?? 'rejected by import policy' }, accepted: null };
+    }
+    if (r.attrs === stored.attrs) return { entry: { path, stored }, accepted: path };
+    // The policy changed attributes: intern the result so equal results share one object.
+    const changedAttrs = this.store.intern(r.attrs).attrs;
+    return { entry: { path, stored }, accepted: path.with({ attrs: this.sets.get(changedAttrs) }) };
   }
 
   private remove(p: PeerState, n: Prefix, changed: PrefixKey[]): void {
@@ -315,11 +375,17 @@ export class RouteEngine {
     if (!p.ctx.families.has(familyKey(afi, 1))) return null;
     const best = this.locRib.best(k);
     if (!best) return null;
-    // Safe default until export policy is configurable: a node advertises its own prefixes
-    // only, unless the peer is configured to receive learned routes.
-    if (best.peer.id !== LOCAL_PEER_ID && !p.info.exportLearned) return null;
-    const ad = exportPath(best, { peer: p.ref, nextHopSelf: p.info.nextHopSelf ?? false }, this.local);
+    // Without configured policies (the engine alone, in tests) a node advertises its own
+    // prefixes only, unless the peer is flagged for learned routes.
+    if (!this.policies && best.peer.id !== LOCAL_PEER_ID && !p.info.exportLearned) return null;
+    let ad = exportPath(best, { peer: p.ref, nextHopSelf: p.info.nextHopSelf ?? false }, this.local);
     if (typeof ad === 'string') return null;
+    if (this.policies && this.policyCtx) {
+      const source = best.peer.id === LOCAL_PEER_ID ? undefined : this.peerOf(best.peer.id)?.policyPeer;
+      const r = evaluate(this.policies.export(p.info.peer), { prefix: keyToPrefix(k), attrs: ad.attrs, nextHop: best.nextHop, ...(source ? { peer: source } : {}) }, this.policyCtx);
+      if (!r.accept) return null;
+      if (r.attrs !== ad.attrs) ad = { attrs: this.store.intern(r.attrs).attrs, nextHopSelf: ad.nextHopSelf };
+    }
     if (afi === 1) {
       if (!ad.nextHopSelf) return ad.attrs.nextHop ? { attrs: ad.attrs } : null;
       if (!p.selfV4) return null;
@@ -348,6 +414,11 @@ export class RouteEngine {
         this.pump(p);
       });
     }
+  }
+
+  private peerOf(id: number): PeerState | undefined {
+    for (const p of this.peers.values()) if (p.ref.id === id) return p;
+    return undefined;
   }
 
   private send(p: PeerState, msgs: Uint8Array[]): void {
@@ -400,7 +471,7 @@ export class RouteEngine {
         if (received.length >= limit) break;
         const k = typeof ak === 'string' && ak.includes('#') ? parseKey(ak.slice(0, ak.indexOf('#'))) : ak;
         if (only !== undefined && k !== only) continue;
-        received.push({ prefix: k === null ? String(ak) : formatKey(k), ...describePath(e.path) });
+        received.push({ prefix: k === null ? String(ak) : formatKey(k), ...describePath(e.path), ...(e.rejected ? { rejected: e.rejected } : {}) });
       }
       const advertised: unknown[] = [];
       for (const [k, r] of p.out.entries()) {
@@ -450,6 +521,11 @@ export class RouteEngine {
       attributeSets: this.store.size,
     };
   }
+}
+
+/** The Loc-RIB key of an Adj-RIB-In key (which may carry `#pathId`). */
+function baseKey(ak: PrefixKey): PrefixKey | null {
+  return typeof ak === 'string' && ak.includes('#') ? parseKey(ak.slice(0, ak.indexOf('#'))) : ak;
 }
 
 function fibNextHop(nh: NextHop): { gateway: string; linkLocal?: string } {

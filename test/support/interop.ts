@@ -86,7 +86,10 @@ function rrConfig(originate: RrOriginate[]): RackrouteConfig {
     connectRetry: 1,
     localAddress: LINKS[role].rr[v(f)],
   })));
-  return { routerId: '192.0.2.100', asn: RR_ASN, originate, peers, logLevel: 'debug' };
+  // The peers' routes (198.51.10x.0/24, 203.0.11x.0/24, 2001:db8:x::/48) stand for other nodes'
+  // pod CIDRs: the default import policy takes only routes inside node.podNetworks.
+  const podNetworks = ['198.51.96.0/19', '203.0.96.0/19', '2001:db8::/32'];
+  return { routerId: '192.0.2.100', asn: RR_ASN, originate, peers, podNetworks, logLevel: 'debug' };
 }
 
 /** Routes each peer originates: one kept, one withdrawn later, per family. */

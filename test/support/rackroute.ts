@@ -46,6 +46,8 @@ export interface RackrouteConfig {
   asn: number;
   originate: RrOriginate[];
   peers: RrPeer[];
+  /** node.podNetworks: the default import policy accepts only routes inside these. */
+  podNetworks?: string[];
   logLevel?: 'info' | 'debug' | 'trace' | 'warn';
 }
 
@@ -127,7 +129,7 @@ export interface Rackroute {
 
 export function renderConfig(cfg: RackrouteConfig, socket: string): string {
   const doc = {
-    node: { routerId: cfg.routerId, asn: cfg.asn },
+    node: { routerId: cfg.routerId, asn: cfg.asn, ...(cfg.podNetworks ? { podNetworks: cfg.podNetworks } : {}) },
     originate: cfg.originate.map((o) => ({ prefix: o.prefix, communities: o.communities ?? [], largeCommunities: o.largeCommunities ?? [] })),
     peers: cfg.peers.map((p) => ({ ...p })),
     control: { socket },
