@@ -365,8 +365,21 @@ export class RouteEngine {
     if (fib.length) this.emit({ t: 'fib', changes: fib });
     for (const p of this.peers.values()) {
       for (const k of keys) p.out.mark(k);
-      this.pump(p);
+      this.schedulePump(p);
     }
+  }
+
+  /**
+   * Flushes a peer's Adj-RIB-Out once the current burst of UPDATEs has been taken in, so a
+   * thousand one-prefix UPDATEs become a few packed ones instead of a thousand small sends.
+   */
+  private schedulePump(p: PeerState): void {
+    if (p.pumping) return;
+    p.pumping = true;
+    this.defer(() => {
+      p.pumping = false;
+      this.pump(p);
+    });
   }
 
   /** What `p` should hold for prefix `k`, or null (RFC 4271 §9.1.3 + export.ts + defaults). */
