@@ -12,8 +12,9 @@ import { ControlServer } from './control/server.js';
 import { createLogger, type Logger } from './log.js';
 import { Speaker } from './speaker.js';
 
-const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--version]
+const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--no-fib] [--version]
   --config FILE   configuration (default ${DEFAULT_CONFIG_PATH})
+  --no-fib        do not program the kernel (route server / benchmark without kernel sync)
   --check         validate the configuration, print it canonically (or every error as file:line), exit`;
 
 function version(): string {
@@ -25,11 +26,13 @@ async function main(argv: string[]): Promise<number> {
   let configPath = DEFAULT_CONFIG_PATH;
   let check = false;
   let quiet = false;
+  let fib = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--config' || a === '-c') configPath = argv[++i] ?? '';
     else if (a === '--check') check = true;
     else if (a === '--quiet') quiet = true;
+    else if (a === '--no-fib') fib = false;
     else if (a === '--version') {
       process.stdout.write(`rackrouted ${version()}\n`);
       return 0;
@@ -46,12 +49,14 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const log = createLogger(config.log.level);
-  const speaker = new Speaker(config, log);
+  const speaker = new Speaker(config, log, { fib });
   const control = new ControlServer(
     config.control.socket,
     {
       status: () => speaker.status(version()),
       neighbors: (p) => speaker.neighbors(typeof p.peer === 'string' ? p.peer : undefined),
+      rib: (p) => speaker.rib({ ...(typeof p.prefix === 'string' ? { prefix: p.prefix } : {}), ...(typeof p.limit === 'number' ? { limit: p.limit } : {}) }),
+      fib: () => speaker.fibCounters(),
       routes: (p) =>
         speaker.routes({
           ...(typeof p.peer === 'string' ? { peer: p.peer } : {}),

@@ -18,6 +18,7 @@ import { CeaseSubcode } from '../peers/wire/constants.js';
 import type { FromEngine, OriginatedPrefix } from './bus.js';
 import { EngineClient } from './rib/engine-client.js';
 import { nextHopsFor } from './next-hop.js';
+import { FibClient } from './kernel/fib-client.js';
 import { sessionConfig } from './peer-config.js';
 import type { Logger } from './log.js';
 
@@ -48,16 +49,19 @@ export class Speaker {
   private readonly byAddress = new Map<string, PeerEntry>();
   private readonly engine = new EngineClient();
   private listener?: Listener;
+  private fib: FibClient | null = null;
   readonly startedAt = Date.now();
 
   constructor(
     private cfg: Config,
     private readonly log: Logger,
+    private readonly opts: { fib: boolean } = { fib: true },
   ) {
     this.engine.onMessage((m) => this.fromEngine(m));
   }
 
   async start(): Promise<void> {
+    if (this.opts.fib) await this.startFib();
     this.engine.post({ t: 'local', local: { asn: this.cfg.node.asn, routerId: ipv4ToU32(this.cfg.node.routerId) ?? 0 } });
     this.engine.post({ t: 'originate', prefixes: originated(this.cfg) });
     this.engine.post({ t: 'policy', config: this.cfg, hostAddresses: hostAddresses() });
@@ -101,6 +105,29 @@ export class Speaker {
     if (d.relisten && next.bgp.listen) await this.startListener();
     this.log.level = next.log.level;
     return d;
+  }
+
+  /**
+   * The kernel FIB runs in its own thread, fed by the route engine directly. Routes of ours
+   * already in the kernel are kept (and adopted when re-learned) and swept after two minutes,
+   * so a restart does not blackhole pods while peers re-send their tables.
+   */
+  private async startFib(): Promise<void> {
+    const log = this.log.child({ comp: 'fib' });
+    this.fib = new FibClient((message) => log.error({ event: 'fib.error', message }, `kernel FIB: ${message}`));
+    this.engine.connectFib(this.fib.connect());
+    const r = await this.fib.start({ sweepAfterMs: 120_000, enableForwarding: true });
+    if (r.changed.length) log.info({ event: 'sysctl.changed', changed: r.changed }, `enabled ${r.changed.join(', ')}`);
+    if (r.failed.length) log.warn({ event: 'sysctl.failed', failed: r.failed }, `could not set ${r.failed.join(', ')}`);
+    for (const f of r.findings) log.warn({ event: 'sysctl.finding', finding: f }, `native routing may break: ${f}`);
+  }
+
+  fibCounters(): Promise<unknown> {
+    return this.fib ? this.fib.counters() : Promise.resolve(null);
+  }
+
+  rib(q: { prefix?: string; limit?: number }): Promise<unknown> {
+    return this.engine.query({ kind: 'rib', ...q });
   }
 
   private removePeer(name: string, message: string, subcode: number): void {
@@ -320,6 +347,7 @@ export class Speaker {
     await new Promise((r) => setTimeout(r, 200));
     for (const e of this.peers.values()) e.session.destroy();
     await this.engine.stop();
+    await this.fib?.stop();
   }
 }
 

@@ -3,7 +3,7 @@
  * bus messages (transferring UPDATE bodies), routes replies to listeners, answers queries
  * with promises. Edge: owns the worker thread.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import type { EngineQuery, FromEngine, ToEngine } from '../bus.js';
 
 export class EngineClient {
@@ -27,6 +27,11 @@ export class EngineClient {
       process.emitWarning(`route engine failed: ${err.stack ?? String(err)}`);
       process.exit(70);
     });
+  }
+
+  /** Sends the route engine's FIB changes to the sync engine over `port`. */
+  connectFib(port: MessagePort): void {
+    this.worker.postMessage({ t: 'fib-port', port }, [port]);
   }
 
   onMessage(fn: (m: FromEngine) => void): void {

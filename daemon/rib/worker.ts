@@ -6,7 +6,7 @@
  * back-pressure to the sender). The thread lowers its own scheduling priority so that, on a
  * busy machine, the kernel runs the session thread first.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import type { ToEngine } from '../bus.js';
@@ -14,7 +14,9 @@ import { RouteEngine } from './engine.js';
 
 if (!parentPort) throw new Error('daemon/rib/worker.ts must run as a worker thread');
 const port = parentPort;
-const engine = new RouteEngine((m, transfer) => port.postMessage(m, transfer ?? []));
+/** Best-path changes go straight to the sync engine's thread once it is connected. */
+let fibPort: MessagePort | null = null;
+const engine = new RouteEngine((m, transfer) => (m.t === 'fib' && fibPort ? fibPort.postMessage(m) : port.postMessage(m, transfer ?? [])));
 
 /** Linux: setpriority() on a thread id changes only that thread (nice 10 = below the sessions). */
 function lowerOwnPriority(): void {
@@ -51,7 +53,11 @@ function ack(peer: string, session: number): void {
   }
 }
 
-port.on('message', (m: ToEngine) => {
+port.on('message', (m: ToEngine | { t: 'fib-port'; port: MessagePort }) => {
+  if (m.t === 'fib-port') {
+    fibPort = m.port;
+    return;
+  }
   if (m.t === 'stop') {
     port.close();
     return;

@@ -174,6 +174,19 @@ async function rrRoutesAtPeer(peer: Peer, role: Role, f: Family): Promise<Route[
   });
 }
 
+/** Routes of protocol 186 (ours) in a namespace, as "prefix via gateway", both families. */
+async function kernelRoutes(lab: Lab, ns: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const fam of ['-4', '-6']) {
+    const { stdout } = await lab.exec(ns, ['ip', '-j', fam, 'route', 'show', 'proto', '186']);
+    for (const r of JSON.parse(stdout || '[]') as { dst: string; gateway?: string; nexthops?: { gateway: string }[] }[]) {
+      const gws = r.gateway ? [r.gateway] : (r.nexthops ?? []).map((n) => n.gateway);
+      out.push(`${r.dst} via ${gws.join(',')}`);
+    }
+  }
+  return out.sort();
+}
+
 async function linkLocalOf(lab: Lab, ns: string, address: string): Promise<string> {
   const out = (await lab.exec(ns, ['ip', '-6', '-o', 'addr', 'show'])).stdout;
   const dev = out.split('\n').find((l) => l.includes(` ${address}/`))?.split(/\s+/)[1];
@@ -276,6 +289,14 @@ export function interopSuite(spec: DaemonSpec): void {
       }
     });
 
+    it('installs the peer\'s routes in the kernel under protocol 186, via the peer\'s address', async () => {
+      const want = ROLES.flatMap((role) => peerRoutes(role).map((r) => `${r.prefix} via ${LINKS[role].peer[v(familyOfPrefix(r.prefix))]}`)).sort();
+      const got = await waitFor(() => kernelRoutes(lab, rr.ns), {
+        timeoutMs: 10000, what: 'kernel routes of proto 186 in rackrouted\'s namespace', until: (r) => r.length >= want.length,
+      });
+      assert.deepEqual(got, want, `kernel FIB${diag()}`);
+    });
+
     it('removes a route from rackrouted\'s Adj-RIB-In when the peer withdraws it', async () => {
       for (const role of ROLES) {
         for (const prefix of peerWithdraws(role)) {
@@ -292,6 +313,8 @@ export function interopSuite(spec: DaemonSpec): void {
           });
         }
       }
+      const left = ROLES.flatMap((role) => peerRoutes(role).filter((r) => !withdrawnByPeer.has(r.prefix)).map((r) => `${r.prefix} via ${LINKS[role].peer[v(familyOfPrefix(r.prefix))]}`)).sort();
+      await waitFor(() => kernelRoutes(lab, rr.ns), { timeoutMs: 10000, what: `kernel routes to be exactly ${left.join(', ')}`, until: (r) => isDeepStrictEqual(r, left) });
     });
 
     it('withdraws a prefix removed from the config at SIGHUP, without resetting any session', async () => {

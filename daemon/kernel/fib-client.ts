@@ -1,0 +1,69 @@
+/**
+ * The main thread's handle on the sync engine (daemon/kernel/worker.ts): starts the thread,
+ * connects it to the route engine with a MessagePort of their own, reports the sysctl
+ * findings, answers counter queries. Edge: owns the FIB worker thread.
+ */
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { FromFib, ToFib } from './worker.js';
+
+export interface FibStartOptions {
+  table?: number;
+  protocol?: number;
+  /** Keep our routes found at start this long before sweeping those not re-learned. */
+  sweepAfterMs: number;
+  enableForwarding: boolean;
+}
+
+export class FibClient {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: unknown) => void>();
+  private onStarted: ((m: Extract<FromFib, { t: 'started' }>) => void) | null = null;
+
+  constructor(private readonly onError: (message: string) => void) {
+    this.worker = new Worker(new URL('./worker.js', import.meta.url));
+    this.worker.on('message', (m: FromFib) => {
+      if (m.t === 'query-result') {
+        this.pending.get(m.id)?.(m.result);
+        this.pending.delete(m.id);
+      } else if (m.t === 'started') this.onStarted?.(m);
+      else if (m.t === 'error') this.onError(m.message);
+    });
+    this.worker.on('error', (err) => this.onError(err.stack ?? String(err)));
+  }
+
+  /** A port for the route engine: its `{t: 'fib'}` messages go straight to this thread. */
+  connect(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    this.post({ t: 'rib-port', port: port2 }, [port2]);
+    return port1;
+  }
+
+  start(opts: FibStartOptions): Promise<Extract<FromFib, { t: 'started' }>> {
+    return new Promise((resolve) => {
+      this.onStarted = resolve;
+      this.post({ t: 'start', ...opts });
+    });
+  }
+
+  counters(): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.post({ t: 'query', id });
+    });
+  }
+
+  private post(m: ToFib, transfer: MessagePort[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+
+  /** Leaves our routes in the kernel (pods stay reachable across a restart); stops the thread. */
+  async stop(): Promise<void> {
+    const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.post({ t: 'stop' });
+    const t = setTimeout(() => void this.worker.terminate(), 2000);
+    await done;
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The sync engine's thread: owns the netlink socket and the FIB reconciler (reconciler.ts), so
+ * kernel work and its garbage never run on the session thread. Best-path changes arrive from
+ * the route engine on a MessagePort of their own (not through the main thread); the main
+ * thread starts it, asks for counters and stops it. Stale routes of ours found at start are
+ * kept until `sweepAfterMs` has passed (peers have had time to re-send their tables).
+ */
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { FibChange } from '../bus.js';
+import { FibReconciler } from './reconciler.js';
+import { NetlinkFib } from './netlink.js';
+import { applySysctls } from './sysctl.js';
+import { RT_TABLE_MAIN, RTPROT_BGP, type FibRoute } from './fib.js';
+
+export type ToFib =
+  | { t: 'start'; table?: number; protocol?: number; sweepAfterMs: number; enableForwarding: boolean }
+  | { t: 'rib-port'; port: MessagePort }
+  | { t: 'query'; id: number }
+  | { t: 'stop' };
+
+export type FromFib =
+  | { t: 'started'; findings: string[]; changed: string[]; failed: string[] }
+  | { t: 'query-result'; id: number; result: unknown }
+  | { t: 'error'; message: string }
+  | { t: 'stopped' };
+
+if (!parentPort) throw new Error('daemon/kernel/worker.ts must run as a worker thread');
+const main = parentPort;
+let fib: FibReconciler | null = null;
+let table = RT_TABLE_MAIN;
+let protocol = RTPROT_BGP;
+const early: FibChange[][] = [];
+
+function toRoute(c: FibChange): FibRoute {
+  const family = c.prefix.includes(':') ? 6 : 4;
+  return { prefix: c.prefix, family, nexthops: c.nexthops.map((n) => ({ gateway: n.gateway })), table, protocol };
+}
+
+function apply(changes: readonly FibChange[]): void {
+  if (!fib) {
+    early.push([...changes]);
+    return;
+  }
+  const upserts = changes.filter((c) => c.nexthops.length > 0).map(toRoute);
+  const withdrawn = changes.filter((c) => c.nexthops.length === 0).map(toRoute);
+  fib.update(upserts, withdrawn);
+}
+
+async function start(m: Extract<ToFib, { t: 'start' }>): Promise<void> {
+  table = m.table ?? RT_TABLE_MAIN;
+  protocol = m.protocol ?? RTPROT_BGP;
+  const sys = applySysctls({ enableForwarding: m.enableForwarding });
+  fib = new FibReconciler(new NetlinkFib(), { scope: { protocol, tables: [table] } });
+  await fib.start({ sweep: false });
+  for (const batch of early.splice(0)) apply(batch);
+  const t = setTimeout(() => void fib?.sweep(), m.sweepAfterMs);
+  t.unref();
+  main.postMessage({ t: 'started', findings: sys.findings.map((f) => `${f.setting}=${f.value}: ${f.problem}`), changed: sys.changed, failed: sys.failed } satisfies FromFib);
+}
+
+main.on('message', (m: ToFib) => {
+  switch (m.t) {
+    case 'start':
+      start(m).catch((err: unknown) => main.postMessage({ t: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromFib));
+      return;
+    case 'rib-port':
+      m.port.on('message', (msg: { t: string; changes?: FibChange[] }) => {
+        if (msg.t === 'fib' && msg.changes) apply(msg.changes);
+      });
+      return;
+    case 'query':
+      main.postMessage({ t: 'query-result', id: m.id, result: fib ? { ...fib.counters(), latencySamples: undefined } : null } satisfies FromFib);
+      return;
+    case 'stop':
+      void (fib?.stop() ?? Promise.resolve()).then(() => {
+        main.postMessage({ t: 'stopped' } satisfies FromFib);
+        main.close();
+      });
+      return;
+  }
+});
