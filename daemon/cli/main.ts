@@ -4,7 +4,7 @@
  * tables by default and the raw JSON with --json. Input: argv; output: stdout/stderr, exit code.
  */
 import { callDaemon, ControlError, DEFAULT_SOCKET } from '../control/client.js';
-import { renderNeighbors, renderRoutes, renderStatus } from './render.js';
+import { renderNeighbors, renderRib, renderRoutes, renderStatus } from './render.js';
 
 const USAGE = `usage: rackroute [--socket PATH] [--json] COMMAND
 commands:
@@ -12,7 +12,9 @@ commands:
   neighbors [PEER]                BGP sessions: state, uptime, last error, capabilities, prefixes
   routes [PREFIX] [--peer PEER] [--received|--advertised] [--limit N]
                                   routes received from / advertised to each peer
-                                  (at most N per peer and direction, default 10000)`;
+                                  (at most N per peer and direction, default 10000)
+  rib [PREFIX] [--limit N]        the Loc-RIB: best path, why it won, ECMP next hops, candidates
+  fib                             kernel FIB sync: routes installed, operations, drift repaired`;
 
 interface Args {
   socket: string;
@@ -60,6 +62,16 @@ async function run(a: Args): Promise<number> {
       render = (r) => renderRoutes(r, which);
       break;
     }
+    case 'rib': {
+      const limit = a.flags.get('limit');
+      result = await callDaemon(a.socket, 'rib', { ...(arg ? { prefix: arg } : {}), ...(typeof limit === 'string' ? { limit: Number(limit) } : {}) });
+      render = (r) => renderRib(r);
+      break;
+    }
+    case 'fib':
+      result = await callDaemon(a.socket, 'fib');
+      render = (r) => renderStatus(r ?? { kernel: 'not programmed (--no-fib)' });
+      break;
     case undefined:
     case 'help':
       process.stdout.write(USAGE + '\n');

@@ -60,3 +60,21 @@ export function renderStatus(r: unknown): string {
     .map(([k, v]) => `${k.padEnd(14)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join('\n') + '\n';
 }
+
+interface RibJson {
+  total: number;
+  routes: { prefix: string; reason: string; installed: boolean; nexthops: string[]; candidates: { from: string; best: boolean; multipath: boolean; attrs: { asPath?: string } }[] }[];
+}
+
+export function renderRib(r: unknown): string {
+  const rib = r as RibJson;
+  const rows = rib.routes.map((x) => [
+    x.prefix,
+    x.nexthops.join(', ') || '-',
+    x.candidates.filter((c) => c.best).map((c) => c.from).join('') || '-',
+    x.reason,
+    x.installed ? 'yes' : 'no',
+    String(x.candidates.length),
+  ]);
+  return table(['PREFIX', 'NEXT HOPS', 'BEST FROM', 'WHY', 'IN KERNEL', 'PATHS'], rows) + `${rib.routes.length} of ${rib.total} prefixes\n`;
+}
