@@ -11,6 +11,7 @@ import { FibReconciler } from './reconciler.js';
 import { NetlinkFib } from './netlink.js';
 import { applySysctls } from './sysctl.js';
 import { RT_TABLE_MAIN, RTPROT_BGP, type FibRoute } from './fib.js';
+import { lowerOwnPriority } from '../thread-priority.js';
 
 export type ToFib =
   | { t: 'start'; table?: number; protocol?: number; sweepAfterMs: number; enableForwarding: boolean }
@@ -26,6 +27,7 @@ export type FromFib =
 
 if (!parentPort) throw new Error('daemon/kernel/worker.ts must run as a worker thread');
 const main = parentPort;
+lowerOwnPriority();
 let fib: FibReconciler | null = null;
 let table = RT_TABLE_MAIN;
 let protocol = RTPROT_BGP;

@@ -7,10 +7,9 @@
  * busy machine, the kernel runs the session thread first.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { readlinkSync } from 'node:fs';
-import os from 'node:os';
 import type { ToEngine } from '../bus.js';
 import { RouteEngine } from './engine.js';
+import { lowerOwnPriority } from '../thread-priority.js';
 
 if (!parentPort) throw new Error('daemon/rib/worker.ts must run as a worker thread');
 const port = parentPort;
@@ -18,15 +17,6 @@ const port = parentPort;
 let fibPort: MessagePort | null = null;
 const engine = new RouteEngine((m, transfer) => (m.t === 'fib' && fibPort ? fibPort.postMessage(m) : port.postMessage(m, transfer ?? [])));
 
-/** Linux: setpriority() on a thread id changes only that thread (nice 10 = below the sessions). */
-function lowerOwnPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
-  } catch {
-    // Not Linux, or not permitted: the worker still runs, only without the priority hint.
-  }
-}
 lowerOwnPriority();
 
 const ACK_EVERY = 64;
