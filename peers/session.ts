@@ -209,8 +209,7 @@ export class Session {
         leg.conn = null;
         return;
       case 'acceptInbound':
-        leg.dialing?.destroy();
-        leg.dialing = null;
+        this.keepDialing(leg);
         if (this.offered) leg.conn = this.wrap(this.offered, 'inbound', leg);
         this.offered = null;
         return;
@@ -274,23 +273,44 @@ export class Session {
       ...(this.cfg.localAddress ? { localAddress: this.cfg.localAddress } : {}),
     });
     leg.dialing = sock;
+    // The leg that owns the attempt may change (keepDialing moves it to a fork).
+    const owner = (): Leg | undefined => [this.main, this.fork].find((l): l is Leg => l !== null && l.dialing === sock);
     const onError = (): void => {
-      if (leg.dialing !== sock) return;
-      leg.dialing = null;
+      const l = owner();
       sock.destroy();
-      this.fire(leg, { type: 'TcpConnectionFails' });
+      if (!l) return;
+      l.dialing = null;
+      this.fire(l, { type: 'TcpConnectionFails' });
     };
     sock.once('error', onError);
     sock.once('connect', () => {
-      if (leg.dialing !== sock) {
+      const l = owner();
+      if (!l) {
         sock.destroy();
         return;
       }
       sock.off('error', onError);
-      leg.dialing = null;
-      leg.conn = this.wrap(sock, 'outbound', leg);
-      this.fire(leg, { type: 'Tcp_CR_Acked' });
+      l.dialing = null;
+      l.conn = this.wrap(sock, 'outbound', l);
+      this.fire(l, { type: 'Tcp_CR_Acked' });
     });
+  }
+
+  /**
+   * The peer's connection arrived while ours was still being set up. The peer may already have
+   * accepted ours, so dropping it could make both sides drop each other's (a livelock when both
+   * retry in step). RFC 4271 §6.8: keep both, let the OPENs' identifiers decide. Our attempt
+   * continues on a second FSM; the loser gets Cease 6/7 once both OPENs are in.
+   */
+  private keepDialing(leg: Leg): void {
+    const sock = leg.dialing;
+    leg.dialing = null;
+    if (!sock) return;
+    if (leg !== this.main || this.fork) {
+      sock.destroy();
+      return;
+    }
+    this.fork = { state: forkInbound(this.main.state), conn: null, dialing: sock };
   }
 
   /** RFC 4271 §6.8: keep the inbound connection on its own FSM until its OPEN arrives. */
