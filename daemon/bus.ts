@@ -89,7 +89,11 @@ export type EngineQuery =
 /** Route engine -> main thread. */
 export type FromEngine =
   | { t: 'send'; peer: string; session: number; msgs: ArrayBuffer[] }
-  | { t: 'reset'; peer: string; session: number; error: WireError }
+  /**
+   * Reset the session with this error's NOTIFICATION. `holdDownMs` (max-prefix, RFC 4486): keep
+   * the peer down that long before reconnecting; null = until an operator restarts it.
+   */
+  | { t: 'reset'; peer: string; session: number; error: WireError; holdDownMs?: number | null }
   | { t: 'query-result'; id: number; result: unknown }
   /** Best-path changes for the kernel FIB (locally originated prefixes never appear). */
   | { t: 'fib'; changes: FibChange[] }

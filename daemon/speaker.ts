@@ -122,6 +122,19 @@ export class Speaker {
     for (const f of r.findings) log.warn({ event: 'sysctl.finding', finding: f }, `native routing may break: ${f}`);
   }
 
+  /**
+   * RFC 4486 max-prefix: the session stays down (no automatic reconnect) for `ms`, or until an
+   * operator restarts it when null.
+   */
+  private holdDown(e: PeerEntry, ms: number | null): void {
+    e.session.stop();
+    e.log.warn({ event: 'max-prefix.exceeded', holdDownMs: ms }, ms === null ? 'maximum prefixes exceeded: peer held down until restarted' : `maximum prefixes exceeded: reconnecting in ${ms / 1000} s`);
+    if (ms !== null)
+      setTimeout(() => {
+        if (this.peers.get(e.cfg.name) === e) e.session.start();
+      }, ms).unref();
+  }
+
   fibCounters(): Promise<unknown> {
     return this.fib ? this.fib.counters() : Promise.resolve(null);
   }
@@ -263,7 +276,9 @@ export class Speaker {
       }
       case 'reset': {
         const e = this.peers.get(m.peer);
-        if (e && e.session.sessionId === m.session) e.session.updateError(m.error);
+        if (!e || e.session.sessionId !== m.session) return;
+        e.session.updateError(m.error);
+        if (m.holdDownMs !== undefined) this.holdDown(e, m.holdDownMs);
         return;
       }
       case 'log':

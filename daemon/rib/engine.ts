@@ -31,6 +31,9 @@ import { describePath } from './describe.js';
 import { compilePolicies, type CompiledPolicies } from '../policy/compile.js';
 import { policyContext } from '../policy/defaults.js';
 import { evaluate, type PolicyContext, type PolicyPeer } from '../policy/policy.js';
+import { accountPrefixes, MAX_PREFIX_START, type MaxPrefixState } from '../policy/max-prefix.js';
+import type { MaxPrefixConfig } from '../../config/schema.js';
+import { wireError } from '../../peers/wire/errors.js';
 
 interface InEntry {
   /** The path as received (pre-policy, RFC 4271 §3.2). */
@@ -59,6 +62,10 @@ interface PeerState {
   /** Export attribute sets with our IPv4 next hop filled in, per source set (identity kept). */
   withSelf: WeakMap<PathAttributes, PathAttributes>;
   counters: { updates: number; withdrawals: number; treatAsWithdraw: number; discards: number; asLoops: number; rejected: number };
+  /** Accepted (post-policy) prefixes per family, for max-prefix (RFC 4486). */
+  maxPrefix: Map<number, MaxPrefixState>;
+  /** Accepted-count changes of the UPDATE being processed, per AFI. */
+  delta: Map<number, number>;
 }
 
 export type Emit = (m: FromEngine, transfer?: ArrayBuffer[]) => void;
@@ -87,6 +94,7 @@ export class RouteEngine {
   private policies: CompiledPolicies | null = null;
   private policyCtx: PolicyContext | null = null;
   private hostAddresses: string[] = [];
+  private maxPrefixCfg = new Map<string, MaxPrefixConfig>();
 
   constructor(
     private readonly emit: Emit,
@@ -134,6 +142,7 @@ export class RouteEngine {
    */
   private setPolicy(config: Config, hostAddresses: string[]): void {
     this.policies = compilePolicies(config);
+    this.maxPrefixCfg = new Map(config.peers.filter((p) => p.maxPrefix).map((p) => [p.name, p.maxPrefix as MaxPrefixConfig]));
     this.hostAddresses = hostAddresses;
     this.policyCtx = policyContext(this.local.asn, hostAddresses, [...this.originated.keys()].map(formatKey));
     const changed: PrefixKey[] = [];
@@ -141,11 +150,15 @@ export class RouteEngine {
       for (const [ak, e] of p.adjIn) {
         const k = baseKey(ak);
         if (k === null) continue;
-        const { entry, accepted } = this.importPath(p, keyToPrefix(k), e.path, e.stored);
+        const prefix = keyToPrefix(k);
+        const { entry, accepted } = this.importPath(p, prefix, e.path, e.stored);
         p.adjIn.set(ak, entry);
+        const d = (entry.rejected ? 0 : 1) - (e.rejected ? 0 : 1);
+        if (d !== 0) p.delta.set(prefix.afi, (p.delta.get(prefix.afi) ?? 0) + d);
         if (this.locRib.update(k, p.ref.id, accepted, e.path.pathId)) changed.push(k);
       }
     }
+    for (const p of [...this.peers.values()]) if (p.delta.size > 0) this.overLimit(p);
     this.changed(changed);
     for (const p of this.peers.values()) {
       for (const k of this.locRib.keys()) p.out.mark(k);
@@ -219,6 +232,8 @@ export class RouteEngine {
       ...(v6 ? { selfV6: ll ? { global: v6, linkLocal: ll } : { global: v6 } } : {}),
       withSelf: new WeakMap(),
       counters: { updates: 0, withdrawals: 0, treatAsWithdraw: 0, discards: 0, asLoops: 0, rejected: 0 },
+      maxPrefix: new Map(),
+      delta: new Map(),
     };
     this.peers.set(info.peer, p);
     // The initial table: every Loc-RIB prefix is dirty for the new peer; End-of-RIB after it.
@@ -274,7 +289,33 @@ export class RouteEngine {
       if (w.handling === 'attribute-discard') p.counters.discards++;
       this.emit({ t: 'log', level: 'warn', event: 'update.malformed', fields: { peer, handling: w.handling, code: w.code, subcode: w.subcode, attr: w.attr, reason: w.reason } });
     }
-    this.changed(this.apply(p, d.value));
+    const changed = this.apply(p, d.value);
+    if (p.delta.size > 0 && this.overLimit(p)) return;
+    this.changed(changed);
+  }
+
+  /**
+   * RFC 4486 §4 max-prefix: counts accepted prefixes per family; above the limit the session is
+   * reset with Cease/1 (data: AFI, SAFI, limit) and held down for `restartAfter`.
+   */
+  private overLimit(p: PeerState): boolean {
+    const cfg = this.maxPrefixCfg.get(p.info.peer);
+    for (const [afi, delta] of p.delta) {
+      const r = accountPrefixes(cfg, p.maxPrefix.get(afi) ?? MAX_PREFIX_START, delta, afi, 1);
+      p.maxPrefix.set(afi, r.state);
+      if (r.event.kind === 'warning')
+        this.emit({ t: 'log', level: 'warn', event: 'max-prefix.warning', fields: { peer: p.info.peer, afi, count: r.event.count, limit: r.event.limit } });
+      if (r.event.kind === 'exceeded') {
+        p.delta.clear();
+        const n = r.event.notification;
+        const error = wireError(n.code, n.subcode, 'session-reset', `maximum prefixes reached: ${r.event.count} > ${r.event.limit} (AFI ${afi})`, n.data);
+        this.emit({ t: 'reset', peer: p.info.peer, session: p.info.session, error, holdDownMs: r.event.restartAfterMs ?? null });
+        this.peerDown(p.info.peer, p.info.session);
+        return true;
+      }
+    }
+    p.delta.clear();
+    return false;
   }
 
   private apply(p: PeerState, u: UpdateMsg): PrefixKey[] {
@@ -319,6 +360,8 @@ export class RouteEngine {
       stored.refs++;
       const { entry, accepted } = this.importPath(p, n, path, stored);
       p.adjIn.set(ak, entry);
+      const d = (entry.rejected ? 0 : 1) - (old && !old.rejected ? 1 : 0);
+      if (d !== 0) p.delta.set(n.afi, (p.delta.get(n.afi) ?? 0) + d);
       if (this.locRib.update(k, p.ref.id, accepted, pathId)) changed.push(k);
     }
   }
@@ -346,6 +389,7 @@ export class RouteEngine {
     if (!old) return;
     this.store.release(old.stored);
     p.adjIn.delete(ak);
+    if (!old.rejected) p.delta.set(n.afi, (p.delta.get(n.afi) ?? 0) - 1);
     if (this.locRib.update(k, p.ref.id, null, pathId)) changed.push(k);
   }
 

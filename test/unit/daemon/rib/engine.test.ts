@@ -13,6 +13,7 @@ import type { UpdateMsg } from '../../../../peers/wire/types.js';
 import { parsePrefix, prefixToString } from '../../../../peers/wire/nlri.js';
 import { isEndOfRib } from '../../../../peers/wire/update.js';
 import { hex } from '../../../support/hex.js';
+import { config, node, peer } from '../../config/builders.js';
 
 const V4V6 = [familyKey(1, 1), familyKey(2, 1)];
 
@@ -215,4 +216,30 @@ test('learned routes go only to peers configured for them, with our AS prepended
   assert.deepEqual(sent[0]?.attrs.asPath, [{ type: 2, asns: [65010, 65001] }]);
   const rib = (h.query('rib') as unknown as { routes: { prefix: string; installed: boolean }[] }).routes;
   assert.deepEqual(rib.map((r) => [r.prefix, r.installed]), [['10.6.0.0/24', true], ['10.7.0.0/24', false]]);
+});
+
+test('policy from the config: only pod-network routes are accepted; max-prefix resets with Cease/1 and its data', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  const cfg = config({
+    node: node({ routerId: '10.0.0.1', asn: 65010, podNetworks: ['10.5.0.0/16'] }),
+    peers: [peer({ address: '192.0.2.1', name: 'tor-a', asn: 65001, maxPrefix: { limit: 2, warningPercent: 50 } })],
+  });
+  h.engine.handle({ t: 'policy', config: cfg, hostAddresses: ['192.0.2.10'] });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tor-a', session: 1, peerAs: 65001 }) });
+  h.out.length = 0;
+  for (const p of ['10.5.1.0/24', '10.99.0.0/24', '10.5.2.0/24'])
+    h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: announceBody(p, [65001], [192, 0, 2, 1]), receivedAt: 0 });
+  assert.deepEqual(fibOf(h.out).map((f) => f.prefix), ['10.5.1.0/24', '10.5.2.0/24'], '10.99.0.0/24 is outside the pod networks');
+  const r = h.query()['tor-a'] as PeerRoutes;
+  assert.ok(r.received.some((x) => x.prefix === '10.99.0.0/24'), 'refused routes stay visible in the Adj-RIB-In');
+  assert.equal(h.out.filter((m) => m.t === 'reset').length, 0, 'the limit itself is allowed');
+  h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: announceBody('10.5.3.0/24', [65001], [192, 0, 2, 1]), receivedAt: 0 });
+  const reset = h.out.find((m) => m.t === 'reset');
+  assert.ok(reset && reset.t === 'reset');
+  assert.deepEqual([reset.error.code, reset.error.subcode], [6, 1]);
+  // RFC 4486 §4: AFI (2 octets), SAFI (1), prefix upper bound (4).
+  assert.deepEqual([...reset.error.data], [0, 1, 1, 0, 0, 0, 2]);
+  assert.equal(reset.holdDownMs, null, 'no restartAfter: held down until an operator restarts it');
+  assert.deepEqual(h.query(), {});
 });
