@@ -80,7 +80,8 @@ test('address text: canonical forms, host bits cleared, bad text is null', () =>
   assert.equal(canonicalPrefix('10.1.2.3/24'), '10.1.2.0/24');
   assert.equal(canonicalPrefix('2001:DB8:0:0:1:0:0:1/128'), '2001:db8::1:0:0:1/128');
   assert.equal(canonicalIp('2001:db8:0:1:1:1:1:1'), '2001:db8:0:1:1:1:1:1');
-  assert.equal(canonicalIp('::ffff:1.2.3.4'), '::ffff:102:304');
+  // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad.
+  assert.equal(canonicalIp('::ffff:1.2.3.4'), '::ffff:1.2.3.4');
   assert.equal(canonicalIp('::'), '::');
   for (const bad of ['1.2.3', '1.2.3.256', '1::2::3', 'fd00::/129', 'x', '10.0.0.0/33', '1:2:3:4:5:6:7:8:9']) assert.equal(canonicalPrefix(bad), null, bad);
 });
