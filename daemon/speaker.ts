@@ -40,6 +40,8 @@ interface PeerEntry {
   flaps: number;
   /** UPDATEs posted to the engine for the current session and not yet acknowledged. */
   backlog: number;
+  /** The interface the current session's local address is on (for link-down failover). */
+  ifname?: string;
   readPaused: boolean;
   lastNotification?: { direction: 'sent' | 'received'; code: number; subcode: number; text: string };
 }
@@ -116,6 +118,9 @@ export class Speaker {
     const log = this.log.child({ comp: 'fib' });
     this.fib = new FibClient((message) => log.error({ event: 'fib.error', message }, `kernel FIB: ${message}`));
     this.engine.connectFib(this.fib.connect());
+    this.fib.onLink = (name, up) => {
+      if (!up) this.linkDown(name);
+    };
     const r = await this.fib.start({ sweepAfterMs: 120_000, enableForwarding: true });
     if (r.changed.length) log.info({ event: 'sysctl.changed', changed: r.changed }, `enabled ${r.changed.join(', ')}`);
     if (r.failed.length) log.warn({ event: 'sysctl.failed', failed: r.failed }, `could not set ${r.failed.join(', ')}`);
@@ -133,6 +138,16 @@ export class Speaker {
       setTimeout(() => {
         if (this.peers.get(e.cfg.name) === e) e.session.start();
       }, ms).unref();
+  }
+
+  /** Fast external failover: eBGP sessions over a link that went down are dropped at once. */
+  private linkDown(name: string): void {
+    for (const e of this.peers.values()) {
+      const n = e.session.negotiated;
+      if (e.ifname !== name || e.session.state !== 'Established' || !n || n.localAsn === n.remoteAsn) continue;
+      e.log.warn({ event: 'session.link-down', interface: name }, `interface ${name} went down: dropping the session`);
+      e.session.linkDown();
+    }
   }
 
   fibCounters(): Promise<unknown> {
@@ -229,6 +244,7 @@ export class Speaker {
 
   private established(s: Session, n: Negotiated, localAddress: string, remoteAddress: string): void {
     const e = this.entryOf(s);
+    e.ifname = interfaceOf(localAddress);
     e.backlog = 0;
     e.readPaused = false;
     e.log.info({ event: 'session.up', remote: remoteAddress, local: localAddress, asn: n.remoteAsn, holdTime: n.holdTime }, 'session established');
@@ -364,6 +380,12 @@ export class Speaker {
     await this.engine.stop();
     await this.fib?.stop();
   }
+}
+
+/** The interface holding a local address, by name. */
+function interfaceOf(address: string): string | undefined {
+  for (const [name, list] of Object.entries(os.networkInterfaces())) if (list?.some((a) => a.address === address)) return name;
+  return undefined;
 }
 
 /** This node's own interface addresses (policies never accept a route covering them). */

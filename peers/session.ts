@@ -136,6 +136,19 @@ export class Session {
     this.main.conn?.socket.resume();
   }
 
+  /**
+   * The interface this session runs over went down: the TCP connection is dead even if no
+   * segment says so. Drop it now instead of waiting for the hold timer (FRR's
+   * fast-external-failover); the routes learned over it go with it.
+   */
+  linkDown(): void {
+    const conn = this.main.conn;
+    if (!conn) return;
+    this.main.conn = null;
+    conn.destroy();
+    this.fire(this.main, { type: 'TcpConnectionFails' });
+  }
+
   /** The route engine found a session-reset error in an UPDATE (RFC 7606 §2). */
   updateError(error: WireError): void {
     this.fire(this.main, { type: 'UpdateMsgErr', error });

@@ -20,6 +20,9 @@ export class FibClient {
   private readonly pending = new Map<number, (r: unknown) => void>();
   private onStarted: ((m: Extract<FromFib, { t: 'started' }>) => void) | null = null;
 
+  /** Link state changes seen by the kernel-sync thread. */
+  onLink: (name: string, up: boolean) => void = () => {};
+
   constructor(private readonly onError: (message: string) => void) {
     this.worker = new Worker(new URL('./worker.js', import.meta.url));
     this.worker.on('message', (m: FromFib) => {
@@ -28,6 +31,7 @@ export class FibClient {
         this.pending.delete(m.id);
       } else if (m.t === 'started') this.onStarted?.(m);
       else if (m.t === 'error') this.onError(m.message);
+      else if (m.t === 'link') this.onLink(m.name, m.up);
     });
     this.worker.on('error', (err) => this.onError(err.stack ?? String(err)));
   }

@@ -23,6 +23,8 @@ export interface ReconcilerOptions {
   resyncIntervalMs?: number;
   /** Bounded ring of latency samples (default 1024). */
   latencySamples?: number;
+  /** Called when a link goes up or down (the session engine drops eBGP sessions over it). */
+  onLink?: (link: { ifindex: number; name: string }, up: boolean) => void;
 }
 
 const SETTLE_FULL_MS = 50;
@@ -322,6 +324,7 @@ export class FibReconciler implements Fib {
       const up = ev.action === 'new' && ev.link.up;
       if (this.linkUp.get(ev.link.ifindex) === up) return;
       this.linkUp.set(ev.link.ifindex, up);
+      this.opts.onLink?.(ev.link, up);
       this.gatewayIf.clear();
       for (const k of this.desired.keys()) this.dirty.add(k);
       void this.kick();

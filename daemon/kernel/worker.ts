@@ -23,6 +23,7 @@ export type FromFib =
   | { t: 'started'; findings: string[]; changed: string[]; failed: string[] }
   | { t: 'query-result'; id: number; result: unknown }
   | { t: 'error'; message: string }
+  | { t: 'link'; name: string; ifindex: number; up: boolean }
   | { t: 'stopped' };
 
 if (!parentPort) throw new Error('daemon/kernel/worker.ts must run as a worker thread');
@@ -52,7 +53,10 @@ async function start(m: Extract<ToFib, { t: 'start' }>): Promise<void> {
   table = m.table ?? RT_TABLE_MAIN;
   protocol = m.protocol ?? RTPROT_BGP;
   const sys = applySysctls({ enableForwarding: m.enableForwarding });
-  fib = new FibReconciler(new NetlinkFib(), { scope: { protocol, tables: [table] } });
+  fib = new FibReconciler(new NetlinkFib(), {
+    scope: { protocol, tables: [table] },
+    onLink: (link, up) => main.postMessage({ t: 'link', name: link.name, ifindex: link.ifindex, up } satisfies FromFib),
+  });
   await fib.start({ sweep: false });
   for (const batch of early.splice(0)) apply(batch);
   const t = setTimeout(() => void fib?.sweep(), m.sweepAfterMs);

@@ -167,7 +167,13 @@ describe('two racks: BIRD spine, BIRD and FRR ToRs, three rackrouted nodes (node
       return ((await callDaemon(f.nodes.node3.socket, 'rib', { prefix: SERVICE_PREFIX })) as { routes: RibEntry[] }).routes[0];
     }, { timeoutMs: 8000, intervalMs: 20, what: `node3: Loc-RIB ${SERVICE_PREFIX} with one next hop`, until: (e) => e?.nexthops.length === 1 && e.installed })
       .catch(async (e: Error) => assert.fail(`${e.message}${await evidence(f, 'node3', SERVICE_PREFIX)}`));
-    t.diagnostic(`node3: Loc-RIB ${SERVICE_PREFIX} down to one next hop ${Date.now() - t0} ms after the link went down (${JSON.stringify(rib?.nexthops)})`);
+    const ribMs = Date.now() - t0;
+    t.diagnostic(`node3: Loc-RIB ${SERVICE_PREFIX} down to one next hop ${ribMs} ms after the link went down (${JSON.stringify(rib?.nexthops)})`);
+    // Fast external failover: the eBGP sessions over the downed link are dropped on the link
+    // event, not at hold-timer expiry (3 s here).
+    assert.ok(ribMs <= 1000, `Loc-RIB followed the link after ${ribMs} ms, want <= 1000 ms (not the 3 s hold time)`);
+    const n3 = await f.nodes.node3.neighbors();
+    for (const n of n3.filter((x) => x.state !== 'Established')) assert.equal(n.lastDown?.kind, 'connection-failed', `${n.name}: ${JSON.stringify(n.lastDown)}`);
     const gaps = kernelSeen.filter((g) => g !== JSON.stringify(viaTor2));
     assert.deepEqual(gaps, [], `node3's kernel route left ${JSON.stringify(viaTor2)} while BGP converged (${kernelSeen.length} samples)`);
 
