@@ -18,7 +18,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig([
-  globalIgnores(['dist/', 'node_modules/', 'coverage/', '**/*.d.ts']),
+  globalIgnores(['dist/', 'node_modules/', 'coverage/', 'test/fuzz/work/', '**/*.d.ts']),
   js.configs.recommended,
   tseslint.configs.recommended,
   {
