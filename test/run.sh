@@ -47,6 +47,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 # tsc still emits on type errors: report them as a failure but run the tests anyway.
 npx tsc -p . || fail "tsc"
+npx eslint . || fail "lint"
 
 # Compiled tests whose source still exists (dist/ may hold files of deleted tests).
 tests_in() {
