@@ -33,6 +33,11 @@ export const PEER_FIELD_CLASS: Readonly<Record<keyof PeerConfig, PeerFieldClass>
   extendedNextHop: 'restart', // Extended Next Hop Encoding capability (RFC 8950 §3)
   passwordFile: 'restart', // TCP-MD5 key is bound to the connection (RFC 2385)
   passwordEnv: 'restart',
+  // Only change what we advertise (RFC 4456 §8 reflection, RFC 4271 §5.1.3 next hop), so they
+  // could be in place; but the route engine reads them once per session (PeerSessionInfo at
+  // peer-up), so a change takes a new session until the engine can take them live.
+  routeReflectorClient: 'restart',
+  nextHopSelf: 'restart',
   // Local timers and labels: applied to the running session.
   keepalive: 'inPlace',
   connectRetry: 'inPlace',
@@ -56,6 +61,7 @@ export type GlobalPath =
 export const GLOBAL_FIELD_CLASS: Readonly<Record<GlobalPath, GlobalAction>> = {
   'node.routerId': 'restartAll', // BGP Identifier in every OPEN
   'node.asn': 'restartAll', // My AS in every OPEN; also changes which peers are internal
+  'node.clusterId': 'restartAll', // RFC 4456 §8: the CLUSTER_LIST of every reflected route
   'node.hostname': 'inPlace', // FQDN capability: sent with the next OPEN
   'node.podNetworks': 'inPlace', // re-run the peers that use the defaults policy
   'node.exportLearned': 'inPlace', // re-run export for the peers that use the defaults policy

@@ -39,6 +39,9 @@ export function readPeer(ctx: Ctx, item: Val): PeerConfig {
     addPath: optional(e, 'addPath', (v) => readEnum(ctx, v, ADD_PATH_MODES), PEER_DEFAULTS.addPath),
     gracefulRestart: optional(e, 'gracefulRestart', (v) => readGracefulRestart(ctx, v), { ...PEER_DEFAULTS.gracefulRestart }),
     extendedNextHop: optional(e, 'extendedNextHop', (v) => readBool(ctx, v), PEER_DEFAULTS.extendedNextHop),
+    // iBGP-only (validate.ts checks the asn against node.asn).
+    routeReflectorClient: optional(e, 'routeReflectorClient', (v) => readBool(ctx, v), PEER_DEFAULTS.routeReflectorClient),
+    nextHopSelf: optional(e, 'nextHopSelf', (v) => readBool(ctx, v), PEER_DEFAULTS.nextHopSelf),
     // RFC 8212: no policy configured means the built-in defaults, never "accept everything".
     import: optional(e, 'import', (v) => readPolicyRefs(ctx, v), [...PEER_DEFAULTS.import]),
     export: optional(e, 'export', (v) => readPolicyRefs(ctx, v), [...PEER_DEFAULTS.export]),

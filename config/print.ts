@@ -10,7 +10,7 @@ import { KEYS, type Config, type OriginatePrefix, type PeerConfig, type PolicyCo
 
 export function printConfig(config: Config): string {
   const doc = {
-    node: { ...pick(config.node, ['routerId', 'asn', 'hostname']), podNetworks: [...config.node.podNetworks], exportLearned: config.node.exportLearned },
+    node: { ...pick(config.node, ['routerId', 'asn', 'clusterId', 'hostname']), podNetworks: [...config.node.podNetworks], exportLearned: config.node.exportLearned },
     originate: config.originate.map(printOriginate),
     policies: Object.fromEntries(config.policies.map((p) => [p.name, printPolicy(p)])),
     peers: config.peers.map(printPeer),
@@ -31,7 +31,7 @@ function printPeer(p: PeerConfig): Record<string, unknown> {
     families: [...p.families],
     ...pick(p, ['holdTime', 'keepalive', 'connectRetry', 'localAddress', 'description', 'addPath']),
     gracefulRestart: { enabled: p.gracefulRestart.enabled, restartTime: p.gracefulRestart.restartTime },
-    ...pick(p, ['extendedNextHop', 'passwordFile', 'passwordEnv']),
+    ...pick(p, ['extendedNextHop', 'routeReflectorClient', 'nextHopSelf', 'passwordFile', 'passwordEnv']),
     import: [...p.import],
     export: [...p.export],
     ...(p.maxPrefix ? { maxPrefix: pick(p.maxPrefix, KEYS.maxPrefix) } : {}),

@@ -24,6 +24,11 @@ export interface NodeConfig {
   /** BGP Identifier, IPv4 dotted quad (RFC 4271 §4.2, RFC 6286 §2.1: non-zero). */
   routerId: string;
   asn: number;
+  /**
+   * RFC 4456 §7 CLUSTER_ID, IPv4 dotted quad, used when this node reflects routes to its
+   * routeReflectorClient peers; unset = the routerId (RFC 4456 §7 default).
+   */
+  clusterId?: string;
   /** Sent in the FQDN capability (draft-walton-bgp-hostname-capability) when set. */
   hostname?: string;
   /**
@@ -74,6 +79,12 @@ export interface PeerConfig {
   gracefulRestart: GracefulRestartConfig;
   /** RFC 8950: advertise IPv4 NLRI with an IPv6 next hop. */
   extendedNextHop: boolean;
+  /** RFC 4456 §2: this iBGP peer is one of our route-reflector clients (routes from non-clients
+   *  are reflected to it, its routes to every iBGP peer). iBGP peers only. */
+  routeReflectorClient: boolean;
+  /** iBGP only: advertise learned routes with our own address as NEXT_HOP (RFC 4271 §5.1.3 keeps
+   *  the received one by default). Reflected routes keep theirs (RFC 4456 §10). */
+  nextHopSelf: boolean;
   /** TCP-MD5 secret (RFC 2385) read from this file; parsed, not yet used. */
   passwordFile?: string;
   /** TCP-MD5 secret read from this environment variable; parsed, not yet used. */
@@ -223,6 +234,8 @@ export const PEER_DEFAULTS = {
   addPath: 'off' as AddPathMode,
   gracefulRestart: { enabled: true, restartTime: 120 },
   extendedNextHop: false,
+  routeReflectorClient: false,
+  nextHopSelf: false,
   import: [DEFAULT_POLICY],
   export: [DEFAULT_POLICY],
 } satisfies Partial<PeerConfig>;
@@ -254,12 +267,13 @@ export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
 /** Keys accepted in each mapping, in canonical (printing) order. */
 export const KEYS = {
   root: ['node', 'originate', 'policies', 'peers', 'bgp', 'control', 'log'],
-  node: ['routerId', 'asn', 'hostname', 'podNetworks', 'exportLearned'],
+  node: ['routerId', 'asn', 'clusterId', 'hostname', 'podNetworks', 'exportLearned'],
   originate: ['prefix', 'communities', 'largeCommunities'],
   peer: [
     'name', 'address', 'asn', 'port', 'passive', 'families', 'holdTime', 'keepalive',
     'connectRetry', 'localAddress', 'description', 'addPath', 'gracefulRestart',
-    'extendedNextHop', 'passwordFile', 'passwordEnv', 'import', 'export', 'maxPrefix',
+    'extendedNextHop', 'routeReflectorClient', 'nextHopSelf', 'passwordFile', 'passwordEnv', 'import',
+    'export', 'maxPrefix',
   ],
   maxPrefix: ['limit', 'warningPercent', 'restartAfter'],
   rule: ['match', 'then'],

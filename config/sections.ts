@@ -77,6 +77,10 @@ function readNode(ctx: Ctx, v: Val): NodeConfig | undefined {
     podNetworks: optional(e, 'podNetworks', (x) => readStrings(ctx, x, 'CIDR prefixes', readCidr), []),
     exportLearned: optional(e, 'exportLearned', (x) => readBool(ctx, x), false),
   };
+  // RFC 4456 §7: a 4-octet CLUSTER_ID, written like a router id (dotted quad); unset = the routerId.
+  const clusterVal = e.get('clusterId');
+  const clusterId = clusterVal && readRouterId(ctx, clusterVal);
+  if (clusterId !== undefined) node.clusterId = clusterId;
   const hostVal = e.get('hostname');
   const hostname = hostVal && readHostname(ctx, hostVal);
   if (hostname !== undefined) node.hostname = hostname;

@@ -1,7 +1,8 @@
 /**
  * Cross-field and cross-entry checks on a Config (OpenBGPD neighbor_consistent, BIRD
  * cf_error): unique peers, sane addresses, non-overlapping originated prefixes and pod networks,
- * timer relations, listener layout, policy references and unreachable policy rules. Field-level ranges are checked while reading (peer.ts,
+ * timer relations, listener layout, policy references, unreachable policy rules and iBGP-only
+ * peer options. Field-level ranges are checked while reading (peer.ts,
  * sections.ts). Input: a Config plus where its paths are in the file. Output: ConfigError[]
  * naming what is allowed. Pure: no I/O.
  */
@@ -142,6 +143,7 @@ function isUsableUnicast(a: IpAddr): boolean {
 function checkPeer(config: Config, peer: PeerConfig, at: string, ok: (p: string) => boolean, report: Report): void {
   checkPeerAddresses(config, peer, at, ok, report);
   checkPolicyRefs(config, peer, at, ok, report);
+  checkIbgpOnly(config, peer, at, ok, report);
   if (ok(`${at}.holdTime`) && peer.holdTime !== 0 && peer.holdTime < config.bgp.minHoldTime && ok('bgp.minHoldTime')) {
     report(`${at}.holdTime`, `${peer.holdTime} is below bgp.minHoldTime ${config.bgp.minHoldTime} (0 or ${config.bgp.minHoldTime}..65535)`);
   }
@@ -162,6 +164,24 @@ function checkPeer(config: Config, peer: PeerConfig, at: string, ok: (p: string)
   // RFC 8950 carries IPv4 NLRI with an IPv6 next hop: it needs the IPv4 family.
   if (peer.extendedNextHop && ok(`${at}.families`) && !peer.families.includes('ipv4-unicast')) {
     report(`${at}.extendedNextHop`, 'true needs ipv4-unicast in families (false, or add ipv4-unicast)');
+  }
+}
+
+/** routeReflectorClient and nextHopSelf only act on iBGP sessions: on an eBGP peer they are a mistake. */
+function checkIbgpOnly(config: Config, peer: PeerConfig, at: string, ok: (p: string) => boolean, report: Report): void {
+  if (!ok(`${at}.asn`) || !ok('node.asn')) return;
+  const { asn } = peer;
+  const ebgp = asn === 'external' || (typeof asn === 'number' && asn !== config.node.asn);
+  if (!ebgp) return;
+  const what = asn === 'external' ? 'asn is external' : `asn ${asn} is not node.asn ${config.node.asn}`;
+  const fix = `false, or asn: internal / ${config.node.asn}`;
+  if (peer.routeReflectorClient && ok(`${at}.routeReflectorClient`)) {
+    // RFC 4456 §2: a route reflector's clients are iBGP peers (same AS).
+    report(`${at}.routeReflectorClient`, `true needs an iBGP peer but ${what} (${fix}; RFC 4456: route reflector clients are iBGP peers)`);
+  }
+  if (peer.nextHopSelf && ok(`${at}.nextHopSelf`)) {
+    // RFC 4271 §5.1.3: towards eBGP the next hop is always our own address already.
+    report(`${at}.nextHopSelf`, `true needs an iBGP peer but ${what} (${fix}; eBGP peers always get our address as next hop, RFC 4271 §5.1.3)`);
   }
 }
 

@@ -15,7 +15,7 @@ import type { DownReason } from '../peers/down.js';
 import { notificationText } from '../peers/down.js';
 import { parseIp, ipToString, u32ToIpv4, ipv4ToU32 } from '../peers/wire/ip.js';
 import { CeaseSubcode } from '../peers/wire/constants.js';
-import type { FromEngine, OriginatedPrefix } from './bus.js';
+import type { FromEngine, LocalInfo, OriginatedPrefix } from './bus.js';
 import { EngineClient } from './rib/engine-client.js';
 import { nextHopsFor } from './next-hop.js';
 import { FibClient } from './kernel/fib-client.js';
@@ -64,7 +64,7 @@ export class Speaker {
 
   async start(): Promise<void> {
     if (this.opts.fib) await this.startFib();
-    this.engine.post({ t: 'local', local: { asn: this.cfg.node.asn, routerId: ipv4ToU32(this.cfg.node.routerId) ?? 0 } });
+    this.engine.post({ t: 'local', local: localInfo(this.cfg) });
     this.engine.post({ t: 'originate', prefixes: originated(this.cfg) });
     this.engine.post({ t: 'policy', config: this.cfg, hostAddresses: hostAddresses() });
     for (const p of this.cfg.peers) this.addPeer(p);
@@ -81,6 +81,8 @@ export class Speaker {
   async reload(next: Config): Promise<ConfigDiff> {
     const d = diffConfig(this.cfg, next);
     this.cfg = next;
+    // Router id, AS or cluster id changed: every session restarts below, with the new values.
+    if (d.restartAll) this.engine.post({ t: 'local', local: localInfo(next) });
     if (d.originate.add.length + d.originate.remove.length + d.originate.change.length > 0)
       this.engine.post({ t: 'originate', prefixes: originated(next) });
     // Policies are re-run over the stored routes in the engine: no session is reset for them.
@@ -269,6 +271,9 @@ export class Speaker {
         ...nextHopsFor(localAddress, os.networkInterfaces()),
         enhancedRouteRefresh: n.enhancedRouteRefresh,
         remoteAddress,
+        // Read once per session: diff.ts makes a change of either restart the session.
+        rrClient: e.cfg.routeReflectorClient,
+        nextHopSelf: e.cfg.nextHopSelf,
       },
     });
   }
@@ -399,6 +404,13 @@ function hostAddresses(): string[] {
 function canonical(addr: string): string {
   const b = parseIp(addr);
   return b ? ipToString(b) : addr;
+}
+
+/** The node for the route engine; RFC 4456 §7: CLUSTER_ID is the router id unless configured. */
+function localInfo(cfg: Config): LocalInfo {
+  const local: LocalInfo = { asn: cfg.node.asn, routerId: ipv4ToU32(cfg.node.routerId) ?? 0 };
+  const clusterId = cfg.node.clusterId === undefined ? null : ipv4ToU32(cfg.node.clusterId);
+  return clusterId === null ? local : { ...local, clusterId };
 }
 
 function originated(cfg: Config): OriginatedPrefix[] {

@@ -53,6 +53,8 @@ test('each restart-forcing field restarts the peer; in-place fields do not', () 
     { address: '10.0.0.9' }, { asn: 65009 }, { port: 1179 }, { families: ['ipv4-unicast'] }, { holdTime: 30 },
     { localAddress: '10.0.0.5' }, { addPath: 'both' }, { gracefulRestart: { enabled: true, restartTime: 60 } },
     { extendedNextHop: true }, { passive: true }, { passwordFile: '/k' }, { passwordEnv: 'K' },
+    // The route engine reads these once per session (PeerSessionInfo at peer-up).
+    { routeReflectorClient: true }, { nextHopSelf: true },
   ];
   for (const change of changes) {
     const d = diffConfig(config({ peers: [base] }), config({ peers: [{ ...base, ...change }] }));
@@ -78,6 +80,14 @@ test('router id or AS change restarts every kept peer; added peers stay adds', (
   assert.deepEqual(d.global, [{ path: 'node.routerId', action: 'restartAll' }]);
   assert.deepEqual(d.peers.map((p) => p.kind), ['restart', 'add']);
   assert.deepEqual(d.peers[0]?.kind === 'restart' && d.peers[0].fields, ['node.routerId']);
+});
+
+test('cluster id change restarts every kept peer (RFC 4456 §8: CLUSTER_LIST of everything reflected)', () => {
+  const next = config({ node: node({ routerId: '10.0.0.5', asn: 65000, clusterId: '10.0.0.100' }) });
+  const d = diffConfig(config(), next);
+  assert.equal(d.restartAll, true);
+  assert.deepEqual(d.global, [{ path: 'node.clusterId', action: 'restartAll' }]);
+  assert.deepEqual(d.peers.map((p) => p.kind), ['restart']);
 });
 
 test('originate changes are in place: add, remove, new communities', () => {

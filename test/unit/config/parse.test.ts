@@ -17,14 +17,14 @@ test('a minimal file gets every default', () => {
     name: '10.0.0.1', address: '10.0.0.1', asn: 65001, port: 179, passive: false,
     families: ['ipv4-unicast', 'ipv6-unicast'], holdTime: 90, connectRetry: 5, addPath: 'off',
     gracefulRestart: { enabled: true, restartTime: 120 }, extendedNextHop: false,
-    import: ['defaults'], export: ['defaults'],
+    routeReflectorClient: false, nextHopSelf: false, import: ['defaults'], export: ['defaults'],
   });
   assert.deepEqual(config?.bgp, { listen: true, listenAddresses: ['::'], listenPort: 179, minHoldTime: 3, extendedMessage: true });
   assert.deepEqual(config?.control, { socket: '/run/rackroute/rackroute.sock' });
   assert.deepEqual(config?.log, { level: 'info' });
   assert.deepEqual(config?.originate, []);
   assert.deepEqual(config?.policies, []);
-  assert.deepEqual([config?.node.podNetworks, config?.node.exportLearned], [[], false]);
+  assert.deepEqual([config?.node.podNetworks, config?.node.exportLearned, config?.node.clusterId], [[], false, undefined]);
 });
 
 test('defaults are not shared between peers or parses', () => {
@@ -67,7 +67,7 @@ test('unknown keys are reported at their own line with the allowed keys', () => 
   assert.equal(errs.length, 1);
   assert.equal(errs[0]?.line, 4);
   assert.equal(errs[0]?.path, 'node.routerID');
-  assert.match(errs[0]?.message ?? '', /^unknown key \(did you mean routerId\? allowed: routerId, asn, hostname, podNetworks, exportLearned\)$/);
+  assert.match(errs[0]?.message ?? '', /^unknown key \(did you mean routerId\? allowed: routerId, asn, clusterId, hostname, podNetworks, exportLearned\)$/);
 });
 
 test('every error is reported, not just the first', () => {
@@ -122,4 +122,24 @@ test('YAML 1.2: yes/on are strings, so they are refused where a boolean is expec
 test('formatError: file:line: path: message, and without a path for file-level errors', () => {
   assert.equal(formatError({ file: 'f', line: 3, path: 'a.b', message: 'm' }), 'f:3: a.b: m');
   assert.equal(formatError({ file: 'f', line: 0, path: '', message: 'cannot read (no such file)' }), 'f:0: cannot read (no such file)');
+});
+
+test('node.clusterId: an IPv4 dotted quad in canonical form, unset by default', () => {
+  const { config, errors } = parseConfig(`${NODE}  clusterId: 10.0.0.1\n`, 'c');
+  assert.deepEqual(errors, []);
+  assert.equal(config?.node.clusterId, '10.0.0.1');
+  assert.deepEqual(errorsOf(`${NODE}  clusterId: 65000\n`), ['c.yaml:4: node.clusterId: 65000 is not allowed (IPv4 address such as 192.0.2.1)']);
+});
+
+test('iBGP-only peer options: allowed on internal peers, refused on external ones, at their own line', () => {
+  const ok = parseConfig(`${NODE}peers:\n  - {address: 10.0.0.1, asn: internal, routeReflectorClient: true, nextHopSelf: true}\n  - {address: 10.0.0.2, asn: 65000, routeReflectorClient: true}\n`, 'c');
+  assert.deepEqual(ok.errors, []);
+  assert.deepEqual(ok.config?.peers.map((p) => [p.routeReflectorClient, p.nextHopSelf]), [[true, true], [true, false]]);
+  assert.deepEqual(errorsOf(`${NODE}peers:\n  - address: 10.0.0.1\n    asn: 65001\n    routeReflectorClient: true\n    nextHopSelf: true\n`), [
+    'c.yaml:7: peers[0].routeReflectorClient: true needs an iBGP peer but asn 65001 is not node.asn 65000 (false, or asn: internal / 65000; RFC 4456: route reflector clients are iBGP peers)',
+    'c.yaml:8: peers[0].nextHopSelf: true needs an iBGP peer but asn 65001 is not node.asn 65000 (false, or asn: internal / 65000; eBGP peers always get our address as next hop, RFC 4271 §5.1.3)',
+  ]);
+  assert.deepEqual(errorsOf(`${NODE}peers:\n  - {address: 10.0.0.1, asn: 1, routeReflectorClient: yes}\n`), [
+    'c.yaml:5: peers[0].routeReflectorClient: "yes" is not allowed (true or false)',
+  ], 'a refused value gets no iBGP follow-on error');
 });

@@ -18,7 +18,7 @@ test('printed keys follow KEYS order, with every optional field when set', () =>
     address: 'fd00::1', name: 'full', keepalive: 3, localAddress: 'fd00::2', description: 'd',
     passwordFile: '/k', passwordEnv: 'K', maxPrefix: { limit: 100, warningPercent: 75, restartAfter: 30 },
   });
-  const c = config({ peers: [full], node: node({ routerId: '10.0.0.5', asn: 1, hostname: 'h' }) });
+  const c = config({ peers: [full], node: node({ routerId: '10.0.0.5', asn: 1, clusterId: '10.0.0.1', hostname: 'h' }) });
   c.control.group = 'g';
   c.policies = [{ name: 'p', rules: [{ match: { prefix: ['10.0.0.0/8 le 24'], source: ['ebgp'] }, then: { action: 'accept', med: 5, localPref: 1 } }] }];
   const doc = parse(printConfig(c)) as Record<string, Record<string, unknown>>;
@@ -38,8 +38,9 @@ test('printed keys follow KEYS order, with every optional field when set', () =>
 
 test('unset optional fields are left out, defaults are written', () => {
   const text = printConfig(config());
-  assert.doesNotMatch(text, /keepalive|hostname|group|description|password/);
+  assert.doesNotMatch(text, /keepalive|hostname|clusterId|group|description|password/);
   assert.match(text, /holdTime: 90\n/);
+  assert.match(text, /routeReflectorClient: false\n +nextHopSelf: false\n/);
   assert.match(text, /connectRetry: 5\n/);
 });
 
@@ -69,7 +70,7 @@ const peerArb = fc.record({
   families: fc.subarray([...FAMILIES], { minLength: 1 }), holdTime: fc.oneof(fc.constant(0), fc.integer({ min: 3, max: 65535 })),
   connectRetry: fc.integer({ min: 1, max: 65535 }), addPath: fc.constantFrom(...ADD_PATH_MODES),
   gracefulRestart: fc.record({ enabled: fc.boolean(), restartTime: fc.integer({ min: 0, max: 4095 }) }),
-  extendedNextHop: fc.boolean(), name: word, description: fc.option(fc.string({ maxLength: 20 }).filter((s) => s !== '' && !/[\r\n]/.test(s)), { nil: undefined }),
+  extendedNextHop: fc.boolean(), routeReflectorClient: fc.boolean(), nextHopSelf: fc.boolean(), name: word, description: fc.option(fc.string({ maxLength: 20 }).filter((s) => s !== '' && !/[\r\n]/.test(s)), { nil: undefined }),
   keepalive: fc.option(fc.integer({ min: 1, max: 21845 }), { nil: undefined }),
   import: fc.subarray(['defaults', 'pa', 'pb'], { minLength: 1 }), export: fc.subarray(['pb', 'defaults', 'pa'], { minLength: 1 }),
   maxPrefix: fc.option(fc.record({ limit: fc.integer({ min: 1, max: 0xffffffff }), warningPercent: fc.integer({ min: 1, max: 100 }), restartAfter: fc.option(fc.integer({ min: 1, max: 86400 }), { nil: undefined }) }), { nil: undefined }),
@@ -78,6 +79,8 @@ const peerArb = fc.record({
   const out: PeerConfig = {
     ...p, families: [...p.families], gracefulRestart: { ...p.gracefulRestart }, import: [...p.import], export: [...p.export],
     maxPrefix: p.maxPrefix && plain(p.maxPrefix),
+    // iBGP-only options: set only where valid, so most generated configs pass validation.
+    routeReflectorClient: p.asn === 'internal' && p.routeReflectorClient, nextHopSelf: p.asn === 'internal' && p.nextHopSelf,
   };
   for (const k of ['description', 'keepalive', 'maxPrefix'] as const) if (out[k] === undefined) delete out[k];
   return out;
@@ -118,9 +121,9 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   routerId: ipv4, asn, peers: fc.array(peerArb, { maxLength: 4 }),
   prefixes: fc.array(fc.record({ third: fc.integer({ min: 0, max: 255 }), communities: fc.uniqueArray(community, { maxLength: 3 }), large: fc.uniqueArray(large, { maxLength: 2 }) }), { maxLength: 3 }),
   level: fc.constantFrom(...LOG_LEVELS), listen: fc.boolean(), minHoldTime: fc.integer({ min: 3, max: 90 }),
-  policies: policiesArb, podNetworks: podNetworksArb, exportLearned: fc.boolean(),
+  policies: policiesArb, podNetworks: podNetworksArb, exportLearned: fc.boolean(), clusterId: fc.option(ipv4, { nil: undefined }),
 }).map((r) => ({
-  node: node({ routerId: r.routerId, asn: r.asn, podNetworks: r.podNetworks, exportLearned: r.exportLearned }),
+  node: node({ routerId: r.routerId, asn: r.asn, podNetworks: r.podNetworks, exportLearned: r.exportLearned, ...(r.clusterId ? { clusterId: r.clusterId } : {}) }),
   originate: r.prefixes.map((p) => ({ prefix: `10.${p.third}.0.0/16`, communities: p.communities, largeCommunities: p.large })),
   policies: r.policies,
   peers: r.peers,

@@ -81,6 +81,18 @@ test('passive needs a listener; extended next hop needs IPv4; one password sourc
   assert.deepEqual(messages(c).map((m) => m.split(':')[0]), ['peers[0].passwordEnv', 'peers[0].passive', 'peers[0].extendedNextHop']);
 });
 
+test('routeReflectorClient and nextHopSelf are iBGP only (RFC 4456: clients are iBGP peers)', () => {
+  const both = { routeReflectorClient: true, nextHopSelf: true };
+  // The base node is AS 65000: internal and 65000 are iBGP.
+  assert.deepEqual(messages(config({ peers: [peer({ address: '10.0.0.1', asn: 'internal', ...both }), peer({ address: '10.0.0.2', asn: 65000, ...both })] })), []);
+  assert.deepEqual(messages(config({ peers: [peer({ address: '10.0.0.1', asn: 'external', ...both })] })), [
+    'peers[0].routeReflectorClient: true needs an iBGP peer but asn is external (false, or asn: internal / 65000; RFC 4456: route reflector clients are iBGP peers)',
+    'peers[0].nextHopSelf: true needs an iBGP peer but asn is external (false, or asn: internal / 65000; eBGP peers always get our address as next hop, RFC 4271 §5.1.3)',
+  ]);
+  assert.deepEqual(messages(config({ peers: [peer({ address: '10.0.0.1', asn: 65001, nextHopSelf: true })] })).map((m) => m.split(':')[0]), ['peers[0].nextHopSelf']);
+  assert.deepEqual(messages(config({ peers: [peer({ address: '10.0.0.1', asn: 65001, routeReflectorClient: false, nextHopSelf: false })] })), []);
+});
+
 test('unusable addresses: unspecified and multicast', () => {
   for (const address of ['0.0.0.0', '::', '239.1.1.1', 'ff02::5']) {
     assert.equal(messages(config({ peers: [peer({ address })] })).length, 1, address);
