@@ -23,11 +23,11 @@ import { Origin } from '../../peers/wire/constants.js';
 import { AttrStore, type StoredAttrs } from './attr-store.js';
 import { AttrSetCache, Ineligible, NextHopTable, Path, type NextHop, type PeerRef } from './path.js';
 import { LocRib, type RibChange } from './loc-rib.js';
-import { formatKey, keyAfi, keyToPrefix, parseKey, prefixKey, type PrefixKey } from './prefix-key.js';
+import { baseKey, formatKey, keyAfi, keyToPrefix, prefixKey, type PrefixKey } from './prefix-key.js';
 import { exportPath, LOCAL_PEER_ID, type LocalSpeaker } from './export.js';
 import { Outbound, type OutRoute } from './outbound.js';
-import { formatAttrs, parseCommunity, parseLargeCommunity } from './format.js';
-import { describePath } from './describe.js';
+import { parseCommunity, parseLargeCommunity } from './format.js';
+import { answer } from './query.js';
 import { compilePolicies, type CompiledPolicies } from '../policy/compile.js';
 import { policyContext } from '../policy/defaults.js';
 import { evaluate, type PolicyContext, type PolicyPeer } from '../policy/policy.js';
@@ -249,7 +249,7 @@ export class RouteEngine {
     const keys = new Set<PrefixKey>();
     for (const [k, e] of p.adjIn) {
       this.store.release(e.stored);
-      keys.add(typeof k === 'string' && k.includes('#') ? (parseKey(k.slice(0, k.indexOf('#'))) ?? k) : k);
+      keys.add(baseKey(k) ?? k);
     }
     p.adjIn.clear();
     this.walk(this.locRib.removePeer(p.ref, keys));
@@ -505,84 +505,9 @@ export class RouteEngine {
     if (!off) this.pump(p);
   }
 
-  // ---- queries ----
-
   private query(q: EngineQuery): unknown {
-    if (q.kind === 'stats') return this.stats();
-    if (q.kind === 'rib') return this.rib(q);
-    return this.routes(q);
+    return answer({ peers: this.peers, locRib: this.locRib, installed: this.installed, store: this.store }, q);
   }
-
-  /**
-   * Routes per peer for the control API, at most `limit` per direction (default 10,000) so a
-   * million-route table never turns into one giant reply; totals are always reported.
-   */
-  private routes(q: { peer?: string; prefix?: string; limit?: number }): unknown {
-    const limit = q.limit ?? 10_000;
-    const only = q.prefix === undefined ? undefined : parseKey(q.prefix);
-    const result: Record<string, unknown> = {};
-    for (const [name, p] of this.peers) {
-      if (q.peer !== undefined && q.peer !== name) continue;
-      const received: unknown[] = [];
-      for (const [ak, e] of p.adjIn) {
-        if (received.length >= limit) break;
-        const k = typeof ak === 'string' && ak.includes('#') ? parseKey(ak.slice(0, ak.indexOf('#'))) : ak;
-        if (only !== undefined && k !== only) continue;
-        received.push({ prefix: k === null ? String(ak) : formatKey(k), ...describePath(e.path), ...(e.rejected ? { rejected: e.rejected } : {}) });
-      }
-      const advertised: unknown[] = [];
-      for (const [k, r] of p.out.entries()) {
-        if (advertised.length >= limit) break;
-        if (only !== undefined && k !== only) continue;
-        advertised.push({ prefix: formatKey(k), ...(r.mp ? { mpNextHop: ipToString(r.mp.global) } : {}), attrs: formatAttrs(r.attrs) });
-      }
-      result[name] = {
-        receivedTotal: p.adjIn.size,
-        advertisedTotal: p.out.size,
-        received,
-        advertised,
-        counters: p.counters,
-        endOfRibReceived: [...p.eorReceived].map((k) => `${k >> 8}/${k & 0xff}`),
-      };
-    }
-    return result;
-  }
-
-  /** Loc-RIB entries: best path, why it won, ECMP next hops, every candidate. */
-  private rib(q: { prefix?: string; limit?: number }): unknown {
-    const keys = q.prefix !== undefined ? [parseKey(q.prefix)].filter((k): k is PrefixKey => k !== null) : this.locRib.keys();
-    const out: unknown[] = [];
-    const names = new Map([...this.peers].map(([n, p]) => [p.ref.id, n]));
-    names.set(LOCAL_PEER_ID, 'local');
-    for (const k of keys) {
-      if (out.length >= (q.limit ?? 10_000)) break;
-      const v = this.locRib.get(k);
-      if (!v) continue;
-      out.push({
-        prefix: formatKey(k),
-        reason: v.reason,
-        installed: this.installed.has(k),
-        nexthops: v.nexthops.map((n) => n.key),
-        candidates: v.candidates.map((c) => ({ from: names.get(c.peer.id) ?? `peer-${c.peer.id}`, best: c === v.best, multipath: v.multipath.includes(c), ...describePath(c) })),
-      });
-    }
-    return { total: this.locRib.size, routes: out };
-  }
-
-  private stats(): unknown {
-    return {
-      peers: [...this.peers].map(([name, p]) => ({ peer: name, received: p.adjIn.size, advertised: p.out.size, ...p.counters })),
-      locRib: this.locRib.size,
-      paths: this.locRib.pathCount,
-      installed: this.installed.size,
-      attributeSets: this.store.size,
-    };
-  }
-}
-
-/** The Loc-RIB key of an Adj-RIB-In key (which may carry `#pathId`). */
-function baseKey(ak: PrefixKey): PrefixKey | null {
-  return typeof ak === 'string' && ak.includes('#') ? parseKey(ak.slice(0, ak.indexOf('#'))) : ak;
 }
 
 function fibNextHop(nh: NextHop): { gateway: string; linkLocal?: string } {

@@ -88,3 +88,8 @@ export function parseKey(text: string): PrefixKey | null {
 export function keyAfi(k: PrefixKey): Afi {
   return typeof k === 'number' ? Afi.Ipv4 : Afi.Ipv6;
 }
+
+/** The Loc-RIB key of an Adj-RIB-In key, which carries `#pathId` under ADD-PATH (RFC 7911). */
+export function baseKey(ak: PrefixKey): PrefixKey | null {
+  return typeof ak === 'string' && ak.includes('#') ? parseKey(ak.slice(0, ak.indexOf('#'))) : ak;
+}

@@ -1,0 +1,103 @@
+/**
+ * The route engine's answers to the control API: Adj-RIB-In/Out per peer, Loc-RIB entries with
+ * why the best path won, and counters. Bounded (`limit`) so a million-route table never turns
+ * into one giant reply. Input: a read-only view of the engine's state. Pure: no I/O.
+ */
+import type { EngineQuery } from '../bus.js';
+import { ipToString } from '../../peers/wire/ip.js';
+import { formatAttrs } from './format.js';
+import { baseKey, formatKey, parseKey, type PrefixKey } from './prefix-key.js';
+import { describePath } from './describe.js';
+import { LOCAL_PEER_ID } from './export.js';
+import type { LocRib } from './loc-rib.js';
+import type { AttrStore } from './attr-store.js';
+import type { Outbound } from './outbound.js';
+import type { Path, PeerRef } from './path.js';
+
+/** What the queries read of one peer. */
+export interface PeerView {
+  readonly ref: PeerRef;
+  readonly adjIn: ReadonlyMap<PrefixKey, { readonly path: Path; readonly rejected?: string }>;
+  readonly out: Outbound;
+  readonly counters: object;
+  readonly eorReceived: ReadonlySet<number>;
+}
+
+export interface EngineView {
+  readonly peers: ReadonlyMap<string, PeerView>;
+  readonly locRib: LocRib;
+  readonly installed: ReadonlySet<PrefixKey>;
+  readonly store: AttrStore;
+}
+
+export function answer(v: EngineView, q: EngineQuery): unknown {
+  if (q.kind === 'stats') return stats(v);
+  if (q.kind === 'rib') return rib(v, q);
+  return routes(v, q);
+}
+
+/**
+ * Routes per peer for the control API, at most `limit` per direction (default 10,000) so a
+ * million-route table never turns into one giant reply; totals are always reported.
+ */
+export function routes(v: EngineView, q: { peer?: string; prefix?: string; limit?: number }): unknown {
+  const limit = q.limit ?? 10_000;
+  const only = q.prefix === undefined ? undefined : parseKey(q.prefix);
+  const result: Record<string, unknown> = {};
+  for (const [name, p] of v.peers) {
+    if (q.peer !== undefined && q.peer !== name) continue;
+    const received: unknown[] = [];
+    for (const [ak, e] of p.adjIn) {
+      if (received.length >= limit) break;
+      const k = baseKey(ak);
+      if (only !== undefined && k !== only) continue;
+      received.push({ prefix: k === null ? String(ak) : formatKey(k), ...describePath(e.path), ...(e.rejected ? { rejected: e.rejected } : {}) });
+    }
+    const advertised: unknown[] = [];
+    for (const [k, r] of p.out.entries()) {
+      if (advertised.length >= limit) break;
+      if (only !== undefined && k !== only) continue;
+      advertised.push({ prefix: formatKey(k), ...(r.mp ? { mpNextHop: ipToString(r.mp.global) } : {}), attrs: formatAttrs(r.attrs) });
+    }
+    result[name] = {
+      receivedTotal: p.adjIn.size,
+      advertisedTotal: p.out.size,
+      received,
+      advertised,
+      counters: p.counters,
+      endOfRibReceived: [...p.eorReceived].map((k) => `${k >> 8}/${k & 0xff}`),
+    };
+  }
+  return result;
+}
+
+/** Loc-RIB entries: best path, why it won, ECMP next hops, every candidate. */
+export function rib(v: EngineView, q: { prefix?: string; limit?: number }): unknown {
+  const keys = q.prefix !== undefined ? [parseKey(q.prefix)].filter((k): k is PrefixKey => k !== null) : v.locRib.keys();
+  const out: unknown[] = [];
+  const names = new Map([...v.peers].map(([n, p]) => [p.ref.id, n]));
+  names.set(LOCAL_PEER_ID, 'local');
+  for (const k of keys) {
+    if (out.length >= (q.limit ?? 10_000)) break;
+    const e = v.locRib.get(k);
+    if (!e) continue;
+    out.push({
+      prefix: formatKey(k),
+      reason: e.reason,
+      installed: v.installed.has(k),
+      nexthops: e.nexthops.map((n) => n.key),
+      candidates: e.candidates.map((c) => ({ from: names.get(c.peer.id) ?? `peer-${c.peer.id}`, best: c === e.best, multipath: e.multipath.includes(c), ...describePath(c) })),
+    });
+  }
+  return { total: v.locRib.size, routes: out };
+}
+
+export function stats(v: EngineView): unknown {
+  return {
+    peers: [...v.peers].map(([name, p]) => ({ peer: name, received: p.adjIn.size, advertised: p.out.size, ...p.counters })),
+    locRib: v.locRib.size,
+    paths: v.locRib.pathCount,
+    installed: v.installed.size,
+    attributeSets: v.store.size,
+  };
+}
