@@ -12,13 +12,13 @@ import type { ConnectionEvents } from './connection.js';
 import { step, initialState, nextDeadline, dueEvent, forkInbound } from './fsm.js';
 import type { FsmAction, FsmConfig, FsmEvent, FsmState } from './fsm.js';
 import type { Negotiated } from './negotiate.js';
-import { asnOf } from './negotiate.js';
+import { asnOf, capsOf } from './negotiate.js';
 import { resolveCollision, resolveEstablishedCollision } from './collision.js';
 import type { DownReason } from './down.js';
 import { encodeMessage } from './wire/index.js';
 import { DEFAULT_CONTEXT } from './wire/context.js';
 import type { WireError } from './wire/errors.js';
-import type { BgpMessage, RouteRefreshMsg } from './wire/types.js';
+import type { BgpMessage, OpenMsg, RouteRefreshMsg } from './wire/types.js';
 import { CeaseSubcode, MsgType, NotifCode } from './wire/constants.js';
 
 export interface SessionConfig {
@@ -206,6 +206,9 @@ export class Session {
     if (!mainLive && f.conn) {
       this.main.conn?.destroy();
       this.main.dialing?.destroy();
+      // The second FSM waited passively for its connection; as the main one it dials again
+      // after a failure unless the peer is configured passive.
+      f.state = { ...f.state, passive: this.cfg.passive };
       this.main = f;
       this.fork = null;
     }
@@ -369,7 +372,7 @@ export class Session {
     this.events.message(this, 'in', m.type);
     switch (m.type) {
       case 1:
-        if (this.collides(leg, asnOf(m), m.bgpId)) return;
+        if (this.collides(leg, asnOf(m), m.bgpId, m)) return;
         return this.fire(leg, { type: 'BGPOpen', open: m });
       case 3:
         // RFC 4271 §6.2: a NOTIFICATION about an unsupported version in reply to our OPEN.
@@ -389,13 +392,15 @@ export class Session {
    * RFC 4271 §6.8: an OPEN arrived on `leg` while the other connection is in OpenConfirm (or
    * Established). Dump the loser with OpenCollisionDump. Returns true if `leg` itself was dumped.
    */
-  private collides(leg: Leg, remoteAsn: number, remoteId: number): boolean {
+  private collides(leg: Leg, remoteAsn: number, remoteId: number, open: OpenMsg): boolean {
     const other = leg === this.main ? this.fork : this.main;
     if (!other || !other.conn || !leg.conn) return false;
     const dump = (l: Leg): void => this.fire(l, { type: 'OpenCollisionDump' });
     if (other.state.name === 'Established') {
-      const gr = this.negotiated?.gracefulRestart !== null && this.negotiated?.gracefulRestart !== undefined;
-      if (resolveEstablishedCollision(gr) === 'close-new') {
+      // RFC 4724 §4.2: a peer that restarted says so with the Restart State bit in its new OPEN;
+      // without it this is only a late collision, and the Established session stays.
+      const restarted = capsOf(open, 64).some((c) => c.restarting) && this.negotiated?.gracefulRestart != null;
+      if (resolveEstablishedCollision(restarted) === 'close-new') {
         dump(leg);
         return true;
       }
