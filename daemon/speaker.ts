@@ -7,7 +7,6 @@
 import os from 'node:os';
 import type { Config, PeerConfig } from '../config/schema.js';
 import { diffConfig, type ConfigDiff } from '../config/diff.js';
-import { communityValue } from '../config/schema.js';
 import { Session, type SessionEvents } from '../peers/session.js';
 import { Listener } from '../peers/listener.js';
 import type { Negotiated } from '../peers/negotiate.js';
@@ -414,14 +413,7 @@ function localInfo(cfg: Config): LocalInfo {
 }
 
 function originated(cfg: Config): OriginatedPrefix[] {
-  return cfg.originate.map((o) => ({
-    prefix: o.prefix,
-    communities: o.communities.map((c) => {
-      const v = communityValue(c);
-      return v === undefined ? c : `${v >>> 16}:${v & 0xffff}`;
-    }),
-    largeCommunities: o.largeCommunities,
-  }));
+  return cfg.originate.map((o) => ({ prefix: o.prefix, communities: o.communities, largeCommunities: o.largeCommunities }));
 }
 
 /** One line for logs and `rackroute neighbors`: why the session went down. */

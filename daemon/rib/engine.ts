@@ -12,7 +12,7 @@
  */
 import type { EngineQuery, FibChange, FromEngine, LocalInfo, OriginatedPrefix, PeerSessionInfo, ToEngine } from '../bus.js';
 import type { CodecContext } from '../../peers/wire/context.js';
-import type { Config } from '../../config/schema.js';
+import { communityValue, largeCommunityValue, type Config } from '../../config/schema.js';
 import type { MpNextHop, PathAttributes, Prefix, UpdateMsg } from '../../peers/wire/types.js';
 import { decodeUpdate, isEndOfRib, endOfRib } from '../../peers/wire/update.js';
 import { encodeMessage } from '../../peers/wire/index.js';
@@ -26,7 +26,6 @@ import { LocRib, type RibChange } from './loc-rib.js';
 import { baseKey, formatKey, keyAfi, keyToPrefix, prefixKey, type PrefixKey } from './prefix-key.js';
 import { exportPath, LOCAL_PEER_ID, type LocalSpeaker } from './export.js';
 import { Outbound, type OutRoute } from './outbound.js';
-import { parseCommunity, parseLargeCommunity } from './format.js';
 import { answer } from './query.js';
 import { compilePolicies, type CompiledPolicies } from '../policy/compile.js';
 import { policyContext } from '../policy/defaults.js';
@@ -81,6 +80,8 @@ export class RouteEngine {
   private readonly nextHops = new NextHopTable();
   private locRib = new LocRib({ relax: true });
   private readonly peers = new Map<string, PeerState>();
+  /** The same peers by PeerRef id: export policy looks up a route's source per prefix. */
+  private readonly byId = new Map<number, PeerState>();
   private nextPeerId = 1;
   private local: LocalSpeaker = { asn: 0, routerId: 0, clusterId: 0 };
   private localRef: PeerRef = { id: LOCAL_PEER_ID, ebgp: false, asn: 0, routerId: 0, address: new Uint8Array(4) };
@@ -172,9 +173,9 @@ export class RouteEngine {
       const p = parsePrefix(o.prefix);
       if (!p) continue;
       const attrs: PathAttributes = { origin: Origin.Igp, asPath: [] };
-      const comms = (o.communities ?? []).map(parseCommunity).filter((c): c is number => c !== null);
+      const comms = (o.communities ?? []).map(communityValue).filter((c): c is number => c !== undefined);
       if (comms.length) attrs.communities = comms;
-      const large = (o.largeCommunities ?? []).map(parseLargeCommunity).filter((c): c is [number, number, number] => c !== null);
+      const large = (o.largeCommunities ?? []).map(largeCommunityValue).filter((c): c is [number, number, number] => c !== undefined);
       if (large.length) attrs.largeCommunities = large;
       const stored = this.store.intern(attrs);
       const nh = this.nextHops.intern(new Uint8Array(p.afi === 1 ? 4 : 16));
@@ -236,6 +237,7 @@ export class RouteEngine {
       delta: new Map(),
     };
     this.peers.set(info.peer, p);
+    this.byId.set(p.ref.id, p);
     // The initial table: every Loc-RIB prefix is dirty for the new peer; End-of-RIB after it.
     for (const k of this.locRib.keys()) p.out.mark(k);
     this.pump(p);
@@ -245,6 +247,7 @@ export class RouteEngine {
     const p = this.current(peer, session);
     if (!p) return;
     this.peers.delete(peer);
+    this.byId.delete(p.ref.id);
     // RFC 4271 §9.1: the peer's routes go with its session (graceful restart is issue 5).
     const keys = new Set<PrefixKey>();
     for (const [k, e] of p.adjIn) {
@@ -438,7 +441,7 @@ export class RouteEngine {
     let ad = exportPath(best, { peer: p.ref, nextHopSelf: p.info.nextHopSelf ?? false }, this.local);
     if (typeof ad === 'string') return null;
     if (this.policies && this.policyCtx) {
-      const source = best.peer.id === LOCAL_PEER_ID ? undefined : this.peerOf(best.peer.id)?.policyPeer;
+      const source = best.peer.id === LOCAL_PEER_ID ? undefined : this.byId.get(best.peer.id)?.policyPeer;
       const r = evaluate(this.policies.export(p.info.peer), { prefix: keyToPrefix(k), attrs: ad.attrs, nextHop: best.nextHop, ...(source ? { peer: source } : {}) }, this.policyCtx);
       if (!r.accept) return null;
       if (r.attrs !== ad.attrs) ad = { attrs: this.store.intern(r.attrs).attrs, nextHopSelf: ad.nextHopSelf };
@@ -471,11 +474,6 @@ export class RouteEngine {
         this.pump(p);
       });
     }
-  }
-
-  private peerOf(id: number): PeerState | undefined {
-    for (const p of this.peers.values()) if (p.ref.id === id) return p;
-    return undefined;
   }
 
   private send(p: PeerState, msgs: Uint8Array[]): void {

@@ -68,20 +68,3 @@ export function formatAttrs(a: PathAttributes): AttrsJson {
 export function attrsKey(a: PathAttributes): string {
   return JSON.stringify(formatAttrs(a));
 }
-
-/** Parses "65000:100" into a u32 community, or null. */
-export function parseCommunity(text: string): number | null {
-  const m = /^(\d+):(\d+)$/.exec(text);
-  if (!m) return null;
-  const hi = Number(m[1]);
-  const lo = Number(m[2]);
-  return hi <= 0xffff && lo <= 0xffff ? ((hi << 16) | lo) >>> 0 : null;
-}
-
-/** Parses "65000:1:2" into a large community, or null. */
-export function parseLargeCommunity(text: string): [number, number, number] | null {
-  const m = /^(\d+):(\d+):(\d+)$/.exec(text);
-  if (!m) return null;
-  const v = [Number(m[1]), Number(m[2]), Number(m[3])] as [number, number, number];
-  return v.every((x) => x <= 0xffffffff) ? v : null;
-}

@@ -9,6 +9,7 @@
  * prints one JSON line (DecodeResult). test/bench/run.ts starts it as a child process so its heap
  * figures are not disturbed by anything else. Output goes to stdout only.
  */
+import { flag } from './args.js';
 import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
@@ -169,13 +170,6 @@ export function runDecodeBench(o: { prefixes: number; cluster: number; reps: num
     ingestCluster: { ...ic, updatesPerSec: perSec(cluster.frames.length, ic.medianMs) },
     node: process.version,
   };
-}
-
-function flag(argv: readonly string[], name: string, dflt: number): number {
-  const i = argv.indexOf(name);
-  const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name}: want a positive integer`);
-  return v;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -12,6 +12,7 @@
  * Output: one JSON line (KeepaliveResult) on stdout; progress on stderr. Removes namespaces and
  * stops processes (by PID) at the end, also on failure. Needs root.
  */
+import { flag } from './args.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -271,13 +272,6 @@ export async function runKeepaliveBench(o: { prefixes: number; seed: number; tim
     blaster?.stop();
     await lab.cleanup();
   }
-}
-
-function flag(argv: readonly string[], name: string, dflt: number): number {
-  const i = argv.indexOf(name);
-  const v = i >= 0 ? Number(argv[i + 1]) : dflt;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name}: want a positive integer`);
-  return v;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -10,6 +10,7 @@
  * Deterministic from a seed (own PRNG, not Math.random). Input: sizes; output: frames in memory.
  * Pure: no I/O, no clock.
  */
+import { rng } from '../support/rng.js';
 import { Afi, MsgType, Origin } from '../../peers/wire/constants.js';
 import { familyKey, type CodecContext } from '../../peers/wire/context.js';
 import { packUpdates } from '../../peers/wire/update-pack.js';
@@ -39,18 +40,6 @@ export const BENCH_CONTEXT: CodecContext = {
 const LENGTH_WEIGHTS: readonly (readonly [number, number])[] = [
   [16, 15], [17, 10], [18, 15], [19, 30], [20, 50], [21, 50], [22, 120], [23, 110], [24, 600],
 ];
-
-/** mulberry32: a small, fast, deterministic 32-bit generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 function ipv4(n: number): Uint8Array {
   return new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
@@ -162,3 +151,4 @@ export function clusterWorkload(o: ClusterOptions): Workload {
 export function ipU32(text: string): number {
   return text.split('.').reduce((a, x) => a * 256 + Number(x), 0) >>> 0;
 }
+

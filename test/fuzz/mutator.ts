@@ -5,7 +5,7 @@
  * values, splicing). Input: seeds and a target function; output: the crashing inputs found.
  * Pure apart from the clock passed in by the caller.
  */
-import { prng } from '../vectors/drive.js';
+import { prng } from '../support/rng.js';
 
 export interface Finding {
   readonly input: Uint8Array;

@@ -8,6 +8,7 @@
  * the control API's answers. Must not: use the system config or socket paths, or signal any
  * process but the one it started.
  */
+import type { AttrsJson } from '../../daemon/rib/format.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,17 +81,8 @@ export interface RrNeighbor {
   direction?: string;
 }
 
-export interface RrAttrs {
-  origin?: string;
-  asPath?: string;
-  asPathSegments?: { type: string; asns: number[] }[];
-  nextHop?: string;
-  med?: number;
-  localPref?: number;
-  communities?: string[];
-  largeCommunities?: string[];
-  [key: string]: unknown;
-}
+/** Attributes as the control API prints them (daemon/rib/format.ts), plus any it adds. */
+export type RrAttrs = AttrsJson & { [key: string]: unknown };
 
 export interface RrRoute {
   prefix: string;

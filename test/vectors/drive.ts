@@ -3,19 +3,8 @@
  * segments (`split:` line of stream vectors), a seeded PRNG so every run cuts the same way, and
  * dotted-quad parsing for `peer:` lines. Pure: no I/O, no clock.
  */
+import { prng } from '../support/rng.js';
 import { parseIpv4 } from '../../peers/wire/ip.js';
-
-/** Mulberry32: tiny deterministic PRNG; returns floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cut `bytes` at the given offsets (each copied, so the framer cannot alias the source). */
 export function cutAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
@@ -50,3 +39,4 @@ export function ipv4ToU32(text: string): number {
   const b = parseIpv4(text) ?? new Uint8Array(4);
   return (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
 }
+
