@@ -58,6 +58,19 @@ export interface FibChange {
   readonly nexthops: readonly { gateway: string; linkLocal?: string }[];
 }
 
+/**
+ * Whether a BGP next hop resolves through the kernel's routing table (daemon/kernel/resolve.ts),
+ * and at what cost: sent by the FIB thread to the route engine (RFC 4271 §9.1.2.1).
+ */
+export interface NextHopState {
+  readonly gateway: string;
+  readonly reachable: boolean;
+  /** Metric of the covering route (next-hop cost); 0 when connected. */
+  readonly cost?: number;
+  /** The covering route. */
+  readonly via?: string;
+}
+
 export interface OriginatedPrefix {
   readonly prefix: string;
   readonly communities?: readonly string[];
@@ -78,6 +91,8 @@ export type ToEngine =
   | { t: 'xon'; peer: string; session: number }
   | { t: 'originate'; prefixes: readonly OriginatedPrefix[] }
   | { t: 'query'; id: number; q: EngineQuery }
+  /** From the FIB thread (its own port): next hops whose reachability is now known or changed. */
+  | { t: 'nh-state'; states: readonly NextHopState[] }
   | { t: 'stop' };
 
 /** `limit` bounds the routes listed per peer and direction (totals are always given). */
@@ -97,6 +112,8 @@ export type FromEngine =
   | { t: 'query-result'; id: number; result: unknown }
   /** Best-path changes for the kernel FIB (locally originated prefixes never appear). */
   | { t: 'fib'; changes: FibChange[] }
+  /** Next hops for the FIB thread to resolve and watch (answered with `nh-state`). */
+  | { t: 'track'; gateways: string[] }
   /** `count` UPDATEs of this session have been processed (read-side flow control). */
   | { t: 'ack'; peer: string; session: number; count: number }
   | { t: 'stats'; peer: string; session: number; received: number; accepted: number; advertised: number }

@@ -29,7 +29,7 @@ export class DisabledFib implements Fib {
 
   /** Desired routes are counted as "unusable": none of them reaches the kernel. */
   counters(): FibCounters {
-    return { routesInstalled: 0, nexthopObjects: 0, ops: {}, driftRepaired: 0, fullReconciles: 0, resyncs: 0, unusable: this.desired.size, latencySamples: [] };
+    return { routesInstalled: 0, nexthopObjects: 0, ops: {}, driftRepaired: 0, fullReconciles: 0, resyncs: 0, unusable: this.desired.size, nexthopsTracked: 0, nexthopsUnresolved: 0, latencySamples: [] };
   }
 
   async stop(): Promise<void> {}

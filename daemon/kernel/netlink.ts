@@ -125,18 +125,18 @@ export class NetlinkFib implements FibKernel {
     return out;
   }
 
-  async resolve(gateways: readonly string[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  async lookup(addresses: readonly string[]): Promise<Map<string, m.LookupAnswer | null>> {
+    const out = new Map<string, m.LookupAnswer | null>();
     await Promise.all(
-      gateways.map(async (gw) => {
-        const body = m.routeGetBody(gw);
-        if (body === null) return;
-        let found: { oif?: number; gateway?: string } = {};
+      addresses.map(async (addr) => {
+        const body = m.routeGetBody(addr);
+        if (body === null) return out.set(addr, null);
+        let found: m.LookupAnswer | null = null;
+        // ENETUNREACH / EHOSTUNREACH: no route at all; the answer stays null.
         await this.request(m.RTM_GETROUTE, 0, body, (h) => {
           if (h.type === m.RTM_NEWROUTE) found = m.parseLookup(h.body);
         });
-        // Directly connected only: the lookup answers with an oif and no gateway of its own.
-        if (found.gateway === undefined && found.oif !== undefined) out.set(gw, found.oif);
+        out.set(addr, found);
       }),
     );
     return out;

@@ -13,6 +13,7 @@
 import { diffFib, inScope, normalizeNexthops, routeKey, sameRoute, DEFAULT_SCOPE, type FibOp, type FibRoute, type FibScope } from './fib.js';
 import { NexthopPlan, DEFAULT_NH_RANGE, type NhOp, type NhRange } from './nexthops.js';
 import type { BatchResult, Fib, FibCounters, FibKernel, KernelEvent, RouteEncoding, StartOptions } from './types.js';
+import { GatewayResolver, type Resolution } from './resolve.js';
 
 export interface ReconcilerOptions {
   scope?: FibScope;
@@ -25,9 +26,13 @@ export interface ReconcilerOptions {
   latencySamples?: number;
   /** Called when a link goes up or down (the session engine drops eBGP sessions over it). */
   onLink?: (link: { ifindex: number; name: string }, up: boolean) => void;
+  /** Called when a gateway's resolution is first known and whenever it changes. */
+  onResolution?: (gateway: string, r: Resolution | null) => void;
 }
 
 const SETTLE_FULL_MS = 50;
+/** Underlay route changes come in bursts (a routing daemon converging): re-resolve once per burst. */
+const SETTLE_RESOLVE_MS = 20;
 
 export class FibReconciler implements Fib {
   private readonly scope: FibScope;
@@ -40,7 +45,8 @@ export class FibReconciler implements Fib {
   private readonly dirty = new Set<string>();
   private readonly inFlight = new Set<string>();
   private readonly linkUp = new Map<number, boolean>();
-  private readonly gatewayIf = new Map<string, number | null>();
+  private readonly resolver: GatewayResolver;
+  private resolveTimer: NodeJS.Timeout | undefined;
   private readonly unusable = new Set<string>();
   private ringAt = 0;
   private fullWanted = false;
@@ -56,6 +62,8 @@ export class FibReconciler implements Fib {
     fullReconciles: 0,
     resyncs: 0,
     unusable: 0,
+    nexthopsTracked: 0,
+    nexthopsUnresolved: 0,
     latencySamples: [],
   };
 
@@ -63,6 +71,17 @@ export class FibReconciler implements Fib {
     this.scope = opts.scope ?? DEFAULT_SCOPE;
     this.encoding = opts.encoding ?? 'nhid';
     this.plan = new NexthopPlan(opts.nhRange ?? DEFAULT_NH_RANGE);
+    this.resolver = new GatewayResolver((a) => kernel.lookup(a), this.scope.protocol, (g, r) => opts.onResolution?.(g, r));
+  }
+
+  /** Resolves (and from then on tracks) next hops the route engine holds paths for. */
+  track(gateways: readonly string[]): Promise<void> {
+    return this.resolver.ensure(gateways);
+  }
+
+  /** Known gateway resolutions (null: unresolvable). */
+  resolutions(): [string, Resolution | null][] {
+    return this.resolver.entries();
   }
 
   /** Subscribes, reads links and our routes/objects, adopts what matches, marks the rest stale. */
@@ -131,6 +150,8 @@ export class FibReconciler implements Fib {
     this.c.routesInstalled = this.installed.size;
     this.c.nexthopObjects = this.plan.objects().length;
     this.c.unusable = this.unusable.size;
+    this.c.nexthopsTracked = this.resolver.size;
+    this.c.nexthopsUnresolved = this.resolver.unresolved;
     return { ...this.c, ops: { ...this.c.ops }, latencySamples: [...this.c.latencySamples] };
   }
 
@@ -138,6 +159,7 @@ export class FibReconciler implements Fib {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.fullTimer);
+    clearTimeout(this.resolveTimer);
     await this.settled();
     this.kernel.close();
   }
@@ -180,7 +202,7 @@ export class FibReconciler implements Fib {
       this.c.ops['dump:failed'] = (this.c.ops['dump:failed'] ?? 0) + 1;
       return;
     }
-    for (const [gw, ifindex] of this.gatewayIf) if (ifindex === null) this.gatewayIf.delete(gw); // retry unresolved
+    await this.resolver.refresh();
     const before = new Map(this.installed);
     this.installed.clear();
     for (const r of snap.routes) this.installed.set(routeKey(r), r);
@@ -227,14 +249,15 @@ export class FibReconciler implements Fib {
     return ready;
   }
 
-  /** Desired routes after dropping next hops through down links and resolving interfaces. */
+  /**
+   * Desired routes as the kernel should hold them: each BGP next hop replaced by the hop(s) it
+   * resolves to (itself on a connected subnet, else the covering route's gateways), hops through
+   * down links dropped. A route with no hop left is not installed (counted as unusable).
+   */
   private async effective(keys: string[]): Promise<FibRoute[]> {
-    const unknown = new Set<string>();
-    for (const k of keys) for (const nh of this.desired.get(k)?.nexthops ?? []) if (nh.ifindex === undefined && !this.gatewayIf.has(nh.gateway)) unknown.add(nh.gateway);
-    if (unknown.size > 0) {
-      const found = await this.kernel.resolve([...unknown]);
-      for (const gw of unknown) this.gatewayIf.set(gw, found.get(gw) ?? null);
-    }
+    const gateways = new Set<string>();
+    for (const k of keys) for (const nh of this.desired.get(k)?.nexthops ?? []) if (nh.ifindex === undefined && !this.resolver.has(nh.gateway)) gateways.add(nh.gateway);
+    if (gateways.size > 0) await this.resolver.ensure(gateways);
     const out: FibRoute[] = [];
     for (const k of keys) {
       const r = this.desired.get(k);
@@ -244,15 +267,28 @@ export class FibReconciler implements Fib {
       }
       const nexthops = [];
       for (const nh of r.nexthops) {
-        const ifindex = nh.ifindex ?? this.gatewayIf.get(nh.gateway) ?? undefined;
-        if (ifindex === undefined || this.linkUp.get(ifindex) === false) continue;
-        nexthops.push({ ...nh, ifindex });
+        const hops = nh.ifindex !== undefined ? [{ gateway: nh.gateway, ifindex: nh.ifindex }] : (this.resolver.get(nh.gateway)?.nexthops ?? []);
+        for (const hop of hops) if (this.linkUp.get(hop.ifindex) !== false) nexthops.push({ ...nh, gateway: hop.gateway, ifindex: hop.ifindex });
       }
       if (nexthops.length === 0) this.unusable.add(k);
       else this.unusable.delete(k);
       if (nexthops.length > 0) out.push({ ...r, nexthops: normalizeNexthops(nexthops) });
     }
     return out;
+  }
+
+  /** The underlay changed (a route not ours): re-resolve, then redo the routes whose gateways moved. */
+  private scheduleResolve(): void {
+    if (this.resolveTimer || this.stopped || this.resolver.size === 0) return;
+    this.resolveTimer = setTimeout(() => {
+      this.resolveTimer = undefined;
+      void this.resolver.refresh().then((moved) => {
+        if (moved.length === 0 || this.stopped) return;
+        const set = new Set(moved);
+        for (const [k, r] of this.desired) if (r.nexthops.some((nh) => set.has(nh.gateway))) this.dirty.add(k);
+        void this.kick();
+      });
+    }, SETTLE_RESOLVE_MS);
   }
 
   /** Installed routes that match but point at an object outside our plan: replace them. */
@@ -325,7 +361,6 @@ export class FibReconciler implements Fib {
       if (this.linkUp.get(ev.link.ifindex) === up) return;
       this.linkUp.set(ev.link.ifindex, up);
       this.opts.onLink?.(ev.link, up);
-      this.gatewayIf.clear();
       for (const k of this.desired.keys()) this.dirty.add(k);
       void this.kick();
       // Link down: the kernel removes nexthop objects through it and their routes silently.
@@ -343,6 +378,7 @@ export class FibReconciler implements Fib {
 
   /** A route of ours changed in the kernel: if it is not our own op's echo, repair it. */
   private onRouteEvent(action: 'new' | 'del', route: FibRoute): void {
+    if (route.protocol !== this.scope.protocol) return this.scheduleResolve();
     if (!inScope(route, this.scope)) return;
     const key = routeKey(route);
     if (this.inFlight.has(key)) return;

@@ -313,23 +313,64 @@ export function routeDumpBody(family: Family): Buffer {
 export const nexthopDumpBody = (): Buffer => Buffer.alloc(8);
 export const linkDumpBody = (): Buffer => Buffer.alloc(16);
 
-/** Interface and gateway of a route-lookup answer (RTM_GETROUTE for one address). */
-export function parseLookup(body: Buffer): { oif?: number; gateway?: string } {
-  const out: { oif?: number; gateway?: string } = {};
-  if (body.length < 12) return out;
+/** RTM_F_FIB_MATCH (rtm_flags): a lookup answers with the whole matching FIB entry. */
+const RTM_F_FIB_MATCH = 0x2000;
+
+/** The FIB entry a lookup matched: the route that carries packets for the address. */
+export interface LookupAnswer {
+  prefix: string;
+  protocol: number;
+  /** rtm_type: 1 unicast; blackhole/unreachable/prohibit are other values. */
+  type: number;
+  metric: number;
+  /** The entry's next hops; `gateway` absent for a directly connected (device) hop. */
+  nexthops: { gateway?: string; ifindex: number }[];
+}
+
+/** Decodes a RTM_F_FIB_MATCH lookup answer (single or multipath entry); null if malformed. */
+export function parseLookup(body: Buffer): LookupAnswer | null {
+  if (body.length < 12) return null;
+  const family = afToFamily(body[0]!);
+  if (family === null) return null;
+  const dstLen = body[1]!;
+  const out: LookupAnswer = { prefix: '', protocol: body[5]!, type: body[7]!, metric: 0, nexthops: [] };
+  let dst: Buffer | undefined;
+  let oif: number | undefined;
+  let gateway: string | undefined;
+  let multipath: Buffer | undefined;
   eachAttr(body, 12, (type, data) => {
-    if (type === RTA_OIF && data.length >= 4) out.oif = data.readUInt32LE(0);
-    else if (type === RTA_GATEWAY) out.gateway = formatIp(data);
+    if (type === RTA_DST) dst = data;
+    else if (type === RTA_OIF && data.length >= 4) oif = data.readUInt32LE(0);
+    else if (type === RTA_GATEWAY) gateway = formatIp(data);
+    else if (type === RTA_PRIORITY && data.length >= 4) out.metric = data.readUInt32LE(0);
+    else if (type === RTA_MULTIPATH) multipath = data;
   });
+  const addr = Buffer.alloc(family === 4 ? 4 : 16);
+  if (dst !== undefined) dst.copy(addr, 0, 0, addr.length);
+  out.prefix = `${formatIp(addr)}/${dstLen}`;
+  if (multipath !== undefined) {
+    let off = 0;
+    while (off + 8 <= multipath.length) {
+      const len = multipath.readUInt16LE(off);
+      if (len < 8 || off + len > multipath.length) break;
+      const hop: { gateway?: string; ifindex: number } = { ifindex: multipath.readInt32LE(off + 4) };
+      eachAttr(multipath.subarray(0, off + len), off + 8, (type, data) => {
+        if (type === RTA_GATEWAY) hop.gateway = formatIp(data);
+      });
+      out.nexthops.push(hop);
+      off += align4(len);
+    }
+  } else if (oif !== undefined) out.nexthops.push(gateway === undefined ? { ifindex: oif } : { gateway, ifindex: oif });
   return out;
 }
 
-/** RTM_GETROUTE body for one address (route lookup: which interface reaches it). */
+/** RTM_GETROUTE body for one address with RTM_F_FIB_MATCH: which FIB entry carries it. */
 export function routeGetBody(addr: string): Buffer | null {
   const a = parseIp(addr);
   if (a === null) return null;
   const hdr = Buffer.alloc(12);
   hdr[0] = a.length === 4 ? AF_INET : AF_INET6;
   hdr[1] = a.length * 8;
+  hdr.writeUInt32LE(RTM_F_FIB_MATCH, 8);
   return Buffer.concat([hdr, attr(RTA_DST, Buffer.from(a))]);
 }

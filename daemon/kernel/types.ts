@@ -5,9 +5,9 @@
  */
 import type { FibOp, FibRoute, FibScope } from './fib.js';
 import type { NhObject, NhOp, NhRange } from './nexthops.js';
-import type { LinkState, RouteEncoding } from './rtmsg.js';
+import type { LinkState, LookupAnswer, RouteEncoding } from './rtmsg.js';
 
-export type { LinkState, RouteEncoding };
+export type { LinkState, LookupAnswer, RouteEncoding };
 
 /** Our part of the kernel: routes of our protocol in our tables, nexthop objects in our id range. */
 export interface KernelSnapshot {
@@ -40,8 +40,8 @@ export interface FibKernel {
   /** Routes of `scope` and nexthop objects in `range`, from a fresh dump. */
   dump(scope: FibScope, range: NhRange): Promise<KernelSnapshot>;
   links(): Promise<LinkState[]>;
-  /** ifindex of each gateway that is directly connected (absent when not, or on error). */
-  resolve(gateways: readonly string[]): Promise<Map<string, number>>;
+  /** The FIB entry that carries each address (`ip route get ADDR fibmatch`); null: none. */
+  lookup(addresses: readonly string[]): Promise<Map<string, LookupAnswer | null>>;
   applyRoutes(ops: readonly FibOp[], encoding: RouteEncoding): Promise<BatchResult>;
   applyNexthops(ops: readonly NhOp[], protocol: number): Promise<BatchResult>;
   /** Route (IPv4/IPv6), link and nexthop notifications. One subscriber. */
@@ -60,8 +60,11 @@ export interface FibCounters {
   fullReconciles: number;
   /** Resyncs requested by ENOBUFS / timeouts / overruns. */
   resyncs: number;
-  /** Desired routes left out: no usable next hop (link down or gateway not connected). */
+  /** Desired routes left out: no usable next hop (link down or gateway unresolvable). */
   unusable: number;
+  /** BGP next hops being resolved through the kernel's table, and how many do not resolve. */
+  nexthopsTracked: number;
+  nexthopsUnresolved: number;
   /** Recent op latencies (ms), a bounded ring (unordered). */
   latencySamples: number[];
 }

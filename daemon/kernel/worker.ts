@@ -6,7 +6,8 @@
  * kept until `sweepAfterMs` has passed (peers have had time to re-send their tables).
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import type { FibChange } from '../bus.js';
+import type { FibChange, NextHopState } from '../bus.js';
+import type { Resolution } from './resolve.js';
 import { FibReconciler } from './reconciler.js';
 import { NetlinkFib } from './netlink.js';
 import { applySysctls } from './sysctl.js';
@@ -33,6 +34,13 @@ let fib: FibReconciler | null = null;
 let table = RT_TABLE_MAIN;
 let protocol = RTPROT_BGP;
 const early: FibChange[][] = [];
+/** The route engine's end of our port: next-hop reachability goes back on it. */
+let ribPort: MessagePort | null = null;
+const earlyTrack: string[] = [];
+
+function nextHopState(gateway: string, r: Resolution | null): NextHopState {
+  return r ? { gateway, reachable: true, cost: r.metric, via: r.via } : { gateway, reachable: false };
+}
 
 function toRoute(c: FibChange): FibRoute {
   const family = c.prefix.includes(':') ? 6 : 4;
@@ -56,9 +64,11 @@ async function start(m: Extract<ToFib, { t: 'start' }>): Promise<void> {
   fib = new FibReconciler(new NetlinkFib(), {
     scope: { protocol, tables: [table] },
     onLink: (link, up) => main.postMessage({ t: 'link', name: link.name, ifindex: link.ifindex, up } satisfies FromFib),
+    onResolution: (gateway, r) => ribPort?.postMessage({ t: 'nh-state', states: [nextHopState(gateway, r)] }),
   });
   await fib.start({ sweep: false });
   for (const batch of early.splice(0)) apply(batch);
+  if (earlyTrack.length > 0) void fib.track(earlyTrack.splice(0));
   const t = setTimeout(() => void fib?.sweep(), m.sweepAfterMs);
   t.unref();
   main.postMessage({ t: 'started', findings: sys.findings.map((f) => `${f.setting}=${f.value}: ${f.problem}`), changed: sys.changed, failed: sys.failed } satisfies FromFib);
@@ -70,8 +80,13 @@ main.on('message', (m: ToFib) => {
       start(m).catch((err: unknown) => main.postMessage({ t: 'error', message: err instanceof Error ? err.message : String(err) } satisfies FromFib));
       return;
     case 'rib-port':
-      m.port.on('message', (msg: { t: string; changes?: FibChange[] }) => {
+      ribPort = m.port;
+      m.port.on('message', (msg: { t: string; changes?: FibChange[]; gateways?: string[] }) => {
         if (msg.t === 'fib' && msg.changes) apply(msg.changes);
+        else if (msg.t === 'track' && msg.gateways) {
+          if (fib) void fib.track(msg.gateways);
+          else earlyTrack.push(...msg.gateways);
+        }
       });
       return;
     case 'query':

@@ -10,7 +10,7 @@
  * Big walks (a peer going down, a new peer's initial table) run in bounded slices.
  * Pure apart from `emit` and the injected `defer`: no sockets, no clock.
  */
-import type { EngineQuery, FibChange, FromEngine, LocalInfo, OriginatedPrefix, PeerSessionInfo, ToEngine } from '../bus.js';
+import type { EngineQuery, FibChange, FromEngine, LocalInfo, NextHopState, OriginatedPrefix, PeerSessionInfo, ToEngine } from '../bus.js';
 import type { CodecContext } from '../../peers/wire/context.js';
 import { communityValue, largeCommunityValue, type Config } from '../../config/schema.js';
 import type { MpNextHop, PathAttributes, Prefix, UpdateMsg } from '../../peers/wire/types.js';
@@ -96,6 +96,13 @@ export class RouteEngine {
   private policyCtx: PolicyContext | null = null;
   private hostAddresses: string[] = [];
   private maxPrefixCfg = new Map<string, MaxPrefixConfig>();
+  /**
+   * RFC 4271 §9.1.2.1: next-hop reachability from the FIB thread's resolver, by gateway text.
+   * A next hop not (yet) known counts as reachable: without a FIB (--no-fib) nothing answers.
+   */
+  private readonly nhState = new Map<string, NextHopState>();
+  /** Next hops already handed to the FIB thread for tracking. */
+  private readonly tracked = new Set<NextHop>();
 
   constructor(
     private readonly emit: Emit,
@@ -121,6 +128,8 @@ export class RouteEngine {
         return this.flow(m.peer, m.session, m.t === 'xoff');
       case 'originate':
         return this.originate(m.prefixes);
+      case 'nh-state':
+        return this.nextHopStates(m.states);
       case 'query':
         this.emit({ t: 'query-result', id: m.id, result: this.query(m.q) });
         return;
@@ -259,7 +268,7 @@ export class RouteEngine {
   }
 
   /** Runs a Loc-RIB walk in slices, exporting each slice's changes before yielding. */
-  private walk(gen: Generator<RibChange | null, number>): void {
+  private walk(gen: Iterator<RibChange | PrefixKey | null, unknown>): void {
     const changed: PrefixKey[] = [];
     for (let i = 0; i < SLICE; i++) {
       const r = gen.next();
@@ -267,10 +276,65 @@ export class RouteEngine {
         this.changed(changed);
         return;
       }
-      if (r.value) changed.push(r.value.prefix);
+      const v = r.value;
+      if (v !== null) changed.push(typeof v === 'object' ? v.prefix : v);
     }
     this.changed(changed);
     this.defer(() => this.walk(gen));
+  }
+
+  // ---- next-hop reachability (recursive next hops, daemon/kernel/resolve.ts) ----
+
+  /** Hands a learned next hop to the FIB thread once, to be resolved and watched. */
+  private track(nh: NextHop): NextHop {
+    if (!this.tracked.has(nh)) {
+      this.tracked.add(nh);
+      const gw = ipToString(nh.global);
+      if (gw !== '::' && gw !== '0.0.0.0') this.emit({ t: 'track', gateways: [gw] });
+    }
+    return nh;
+  }
+
+  /** Eligibility and next-hop cost of a path through `nh` (an AS loop outranks reachability). */
+  private reach(nh: NextHop, loop: boolean): { ineligible?: Ineligible; igpCost?: number } {
+    if (loop) return { ineligible: Ineligible.AsLoop };
+    const st = this.nhState.get(ipToString(nh.global));
+    if (!st) return {};
+    // RFC 4271 §9.1.2.1: a route whose NEXT_HOP is unresolvable is excluded from the decision.
+    if (!st.reachable) return { ineligible: Ineligible.NextHopUnreachable };
+    return st.cost === undefined ? {} : { igpCost: st.cost };
+  }
+
+  /** The FIB thread resolved next hops anew: rebuild the paths through those that changed. */
+  private nextHopStates(states: readonly NextHopState[]): void {
+    const moved = new Set<string>();
+    for (const st of states) {
+      const old = this.nhState.get(st.gateway);
+      this.nhState.set(st.gateway, st);
+      if (old ? old.reachable !== st.reachable || old.cost !== st.cost : !st.reachable || st.cost !== undefined) moved.add(st.gateway);
+    }
+    if (moved.size > 0) this.walk(this.rebuild(moved));
+  }
+
+  /** Re-evaluates every stored path whose next hop is in `gateways` (policy included). */
+  private *rebuild(gateways: ReadonlySet<string>): Generator<PrefixKey | null> {
+    for (const p of [...this.peers.values()]) {
+      for (const [ak, e] of p.adjIn) {
+        if (this.peers.get(p.info.peer) !== p) break; // the session went down during the walk
+        if (!gateways.has(ipToString(e.path.nextHop.global))) continue;
+        const k = baseKey(ak);
+        if (k === null) continue;
+        const path = e.path.with({ ineligible: Ineligible.None, igpCost: undefined, ...this.reach(e.path.nextHop, e.path.ineligible === Ineligible.AsLoop) });
+        const { entry, accepted } = this.importPath(p, keyToPrefix(k), path, e.stored);
+        p.adjIn.set(ak, entry);
+        yield this.locRib.update(k, p.ref.id, accepted, path.pathId) ? k : null;
+      }
+    }
+  }
+
+  /** Next hops known not to resolve (for stats). */
+  private unreachableNextHops(): string[] {
+    return [...this.nhState.values()].filter((s) => !s.reachable).map((s) => s.gateway);
   }
 
   // ---- UPDATE ingest ----
@@ -339,10 +403,10 @@ export class RouteEngine {
       for (const a of u.mpReach?.nlri ?? []) this.remove(p, a, changed);
       return changed;
     }
-    if (u.nlri.length > 0 && u.attrs.nextHop) this.announce(p, u.nlri, u.attrs, this.nextHops.intern(u.attrs.nextHop), changed);
+    if (u.nlri.length > 0 && u.attrs.nextHop) this.announce(p, u.nlri, u.attrs, this.track(this.nextHops.intern(u.attrs.nextHop)), changed);
     if (u.mpReach && u.mpReach.nlri.length > 0) {
       const nh = u.mpReach.nextHop;
-      this.announce(p, u.mpReach.nlri, u.attrs, this.nextHops.intern(nh.global, nh.linkLocal), changed);
+      this.announce(p, u.mpReach.nlri, u.attrs, this.track(this.nextHops.intern(nh.global, nh.linkLocal)), changed);
     }
     return changed;
   }
@@ -353,11 +417,12 @@ export class RouteEngine {
     // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS is excluded (loop).
     const loop = p.ref.ebgp && (stored.attrs.asPath ?? []).some((s) => s.asns.includes(this.local.asn));
     if (loop) p.counters.asLoops += nlri.length;
+    const reach = this.reach(nh, loop);
     for (const n of nlri) {
       const k = prefixKey(n);
       const pathId = n.pathId ?? 0;
       const ak = pathId ? `${formatKey(k)}#${pathId}` : k;
-      const path = new Path({ peer: p.ref, attrs: set, nextHop: nh, pathId, ...(loop ? { ineligible: Ineligible.AsLoop } : {}) });
+      const path = new Path({ peer: p.ref, attrs: set, nextHop: nh, pathId, ...reach });
       const old = p.adjIn.get(ak);
       if (old) this.store.release(old.stored);
       stored.refs++;
@@ -504,7 +569,7 @@ export class RouteEngine {
   }
 
   private query(q: EngineQuery): unknown {
-    return answer({ peers: this.peers, locRib: this.locRib, installed: this.installed, store: this.store }, q);
+    return answer({ peers: this.peers, locRib: this.locRib, installed: this.installed, store: this.store, unreachableNextHops: this.unreachableNextHops() }, q);
   }
 }
 

@@ -28,6 +28,8 @@ export interface EngineView {
   readonly locRib: LocRib;
   readonly installed: ReadonlySet<PrefixKey>;
   readonly store: AttrStore;
+  /** Next hops the kernel's table does not resolve (their paths are ineligible). */
+  readonly unreachableNextHops?: readonly string[];
 }
 
 export function answer(v: EngineView, q: EngineQuery): unknown {
@@ -99,5 +101,6 @@ export function stats(v: EngineView): unknown {
     paths: v.locRib.pathCount,
     installed: v.installed.size,
     attributeSets: v.store.size,
+    unreachableNextHops: v.unreachableNextHops ?? [],
   };
 }

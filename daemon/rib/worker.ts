@@ -15,7 +15,15 @@ if (!parentPort) throw new Error('daemon/rib/worker.ts must run as a worker thre
 const port = parentPort;
 /** Best-path changes go straight to the sync engine's thread once it is connected. */
 let fibPort: MessagePort | null = null;
-const engine = new RouteEngine((m, transfer) => (m.t === 'fib' && fibPort ? fibPort.postMessage(m) : port.postMessage(m, transfer ?? [])));
+const engine = new RouteEngine((m, transfer) => {
+  if (m.t === 'fib' || m.t === 'track') {
+    // Without a FIB thread (--no-fib) nothing resolves next hops: every next hop counts as reachable.
+    if (fibPort) fibPort.postMessage(m);
+    else if (m.t === 'fib') port.postMessage(m);
+    return;
+  }
+  port.postMessage(m, transfer ?? []);
+});
 
 lowerOwnPriority();
 
@@ -46,6 +54,9 @@ function ack(peer: string, session: number): void {
 port.on('message', (m: ToEngine | { t: 'fib-port'; port: MessagePort }) => {
   if (m.t === 'fib-port') {
     fibPort = m.port;
+    fibPort.on('message', (r: ToEngine) => {
+      if (r.t === 'nh-state') engine.handle(r);
+    });
     return;
   }
   if (m.t === 'stop') {

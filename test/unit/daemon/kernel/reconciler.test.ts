@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FibReconciler } from '../../../../daemon/kernel/reconciler.js';
 import { routeKey, inScope, type FibOp, type FibRoute, type FibScope } from '../../../../daemon/kernel/fib.js';
 import type { NhObject, NhOp, NhRange } from '../../../../daemon/kernel/nexthops.js';
-import type { BatchResult, FibKernel, KernelEvent, KernelSnapshot, LinkState } from '../../../../daemon/kernel/types.js';
+import type { BatchResult, FibKernel, KernelEvent, KernelSnapshot, LinkState, LookupAnswer } from '../../../../daemon/kernel/types.js';
 
 /** In-memory kernel: routes by key, nexthop objects by id, EEXIST on add over an existing route. */
 class FakeKernel implements FibKernel {
@@ -22,8 +22,14 @@ class FakeKernel implements FibKernel {
   async links(): Promise<LinkState[]> {
     return this.links_;
   }
-  async resolve(gws: readonly string[]): Promise<Map<string, number>> {
-    return new Map(gws.filter((g) => g.startsWith('10.0.') || g.startsWith('10.1.')).map((g) => [g, g.startsWith('10.0.') ? 2 : 3]));
+  /** Underlay routes (not ours) by the gateway they cover: recursive resolution. */
+  underlay = new Map<string, LookupAnswer>();
+  lookups = 0;
+  async lookup(addrs: readonly string[]): Promise<Map<string, LookupAnswer | null>> {
+    this.lookups += addrs.length;
+    const connected = (a: string): LookupAnswer | null =>
+      a.startsWith('10.0.') ? { prefix: '10.0.0.0/16', protocol: 2, type: 1, metric: 0, nexthops: [{ ifindex: 2 }] } : a.startsWith('10.1.') ? { prefix: '10.1.0.0/16', protocol: 2, type: 1, metric: 0, nexthops: [{ ifindex: 3 }] } : null;
+    return new Map(addrs.map((a) => [a, this.underlay.get(a) ?? connected(a)]));
   }
   async applyRoutes(ops: readonly FibOp[]): Promise<BatchResult> {
     return result(
@@ -136,3 +142,49 @@ test('link down drops its next hops from groups at once; unused objects are coll
   assert.equal(f.counters().unusable, 0);
   await f.stop();
 });
+
+test('recursive next hop: installed via the covering route, follows it when it moves, withdrawn when it goes', async () => {
+  const k = new FakeKernel();
+  const seen: [string, string | null][] = [];
+  const f = new FibReconciler(k, { resyncIntervalMs: 0, onResolution: (g, r) => seen.push([g, r ? r.nexthops.map((h) => h.gateway).join(',') : null]) });
+  await f.start({ sweep: false });
+  const via = (gw: string, ifindex: number, metric = 20): LookupAnswer => ({ prefix: '192.168.0.0/16', protocol: 4, type: 1, metric, nexthops: [{ gateway: gw, ifindex }] });
+  k.underlay.set('192.168.5.1', via('10.0.0.1', 2));
+  f.setRoutes([route('10.9.5.0/24', ['192.168.5.1'])]);
+  await f.settled();
+  assert.deepEqual(k.gateways('10.9.5.0/24'), ['10.0.0.1'], 'the underlay gateway is installed, not the BGP next hop');
+  assert.deepEqual(seen, [['192.168.5.1', '10.0.0.1']]);
+  // The underlay route moves to the other uplink: a route event (not ours) triggers re-resolution.
+  k.underlay.set('192.168.5.1', via('10.1.0.1', 3));
+  k.onEvent!({ kind: 'route', action: 'new', route: { prefix: '192.168.0.0/16', family: 4, table: 254, protocol: 4, nexthops: [{ gateway: '10.1.0.1', ifindex: 3 }] } });
+  await waitUntil(() => k.gateways('10.9.5.0/24')?.[0] === '10.1.0.1');
+  assert.deepEqual(seen.at(-1), ['192.168.5.1', '10.1.0.1']);
+  // Underlay gone: the next hop no longer resolves; the route leaves the kernel and is counted.
+  k.underlay.delete('192.168.5.1');
+  k.onEvent!({ kind: 'route', action: 'del', route: { prefix: '192.168.0.0/16', family: 4, table: 254, protocol: 4, nexthops: [] } });
+  await waitUntil(() => k.gateways('10.9.5.0/24') === null);
+  assert.deepEqual(seen.at(-1), ['192.168.5.1', null]);
+  const c = f.counters();
+  assert.equal(c.unusable, 1);
+  assert.equal(c.nexthopsTracked, 1);
+  assert.equal(c.nexthopsUnresolved, 1);
+  await f.stop();
+});
+
+test('a next hop is never resolved through one of our own routes; track() reports without a route', async () => {
+  const k = new FakeKernel();
+  const seen: [string, boolean][] = [];
+  const f = new FibReconciler(k, { resyncIntervalMs: 0, onResolution: (g, r) => seen.push([g, r !== null]) });
+  await f.start({ sweep: false });
+  k.underlay.set('10.9.9.9', { prefix: '10.9.9.0/24', protocol: 186, type: 1, metric: 0, nexthops: [{ gateway: '10.0.0.1', ifindex: 2 }] });
+  await f.track(['10.9.9.9', '10.0.0.7']);
+  assert.deepEqual(seen, [['10.9.9.9', false], ['10.0.0.7', true]]);
+  await f.track(['10.0.0.7']);
+  assert.equal(k.lookups, 2, 'a known gateway is not looked up again');
+  await f.stop();
+});
+
+async function waitUntil(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), 'condition not reached');
+}

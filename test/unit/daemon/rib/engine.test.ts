@@ -200,6 +200,33 @@ test('two ToRs in different ASes: one ECMP kernel route (multipath relax); withd
   assert.deepEqual(fibOf(h.out), [{ prefix: '10.5.0.0/24', nexthops: [] }]);
 });
 
+test('next-hop reachability from the FIB thread: an unresolvable next hop leaves ECMP and comes back; cost breaks ties', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tor-a', session: 1, peerAs: 65001, remoteAddress: '192.0.2.1' }) });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tor-b', session: 2, peerAs: 65002, peerRouterId: 0x0a000003, remoteAddress: '192.0.2.2' }) });
+  h.out.length = 0;
+  h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: announceBody('10.5.0.0/24', [65001, 65100], [192, 0, 2, 1]), receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'tor-b', session: 2, offset: 0, buf: announceBody('10.5.0.0/24', [65002, 65100], [192, 0, 2, 2]), receivedAt: 0 });
+  const tracked = h.out.filter((m): m is Extract<FromEngine, { t: 'track' }> => m.t === 'track').flatMap((m) => m.gateways);
+  assert.deepEqual(tracked, ['192.0.2.1', '192.0.2.2'], 'each learned next hop is handed to the FIB thread once');
+  h.out.length = 0;
+  h.engine.handle({ t: 'nh-state', states: [{ gateway: '192.0.2.1', reachable: false }] });
+  assert.deepEqual(fibOf(h.out), [{ prefix: '10.5.0.0/24', nexthops: [{ gateway: '192.0.2.2' }] }]);
+  const stats = h.query('stats') as unknown as { unreachableNextHops: string[] };
+  assert.deepEqual(stats.unreachableNextHops, ['192.0.2.1']);
+  h.out.length = 0;
+  // Both reachable again, at different costs: the cheaper next hop wins alone (RFC 4271 §9.1.2.2 e).
+  h.engine.handle({ t: 'nh-state', states: [{ gateway: '192.0.2.1', reachable: true, cost: 10 }, { gateway: '192.0.2.2', reachable: true, cost: 20 }] });
+  assert.deepEqual(fibOf(h.out).at(-1), { prefix: '10.5.0.0/24', nexthops: [{ gateway: '192.0.2.1' }] });
+  h.out.length = 0;
+  h.engine.handle({ t: 'nh-state', states: [{ gateway: '192.0.2.2', reachable: true, cost: 10 }] });
+  assert.deepEqual(fibOf(h.out).at(-1), { prefix: '10.5.0.0/24', nexthops: [{ gateway: '192.0.2.1' }, { gateway: '192.0.2.2' }] });
+  h.out.length = 0;
+  h.engine.handle({ t: 'nh-state', states: [{ gateway: '192.0.2.1', reachable: false }, { gateway: '192.0.2.2', reachable: false }] });
+  assert.deepEqual(fibOf(h.out).at(-1), { prefix: '10.5.0.0/24', nexthops: [] }, 'no eligible path: the route leaves the kernel');
+});
+
 test('learned routes go only to peers configured for them, with our AS prepended; AS loops are not used', () => {
   const h = harness();
   h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
