@@ -7,7 +7,7 @@
  * Pure: no I/O, no clock; never throws on bad text (returns null).
  */
 
-import { ipToString, parseIp as parseWireIp } from '../../peers/wire/ip.js';
+import { ipToString, ipv4TextToU32, parseIp as parseWireIp, u32ToIpv4 } from '../../peers/wire/ip.js';
 
 export type Family = 4 | 6;
 
@@ -44,12 +44,24 @@ export function parsePrefix(text: string): ParsedPrefix | null {
 
 /** Canonical "addr/len" text, or null when malformed. */
 export function canonicalPrefix(text: string): string | null {
+  // IPv4 fast path (route keys are built from this on every FIB operation): no allocation
+  // when the text is already canonical.
+  const slash = text.indexOf('/');
+  if (slash > 0 && text.indexOf(':') < 0) {
+    const addr = ipv4TextToU32(text, 0, slash);
+    const lenText = text.slice(slash + 1);
+    const len = Number(lenText);
+    if (addr < 0 || !/^\d{1,3}$/.test(lenText) || len > 32) return null;
+    const net = len === 0 ? 0 : (addr & (0xffffffff << (32 - len))) >>> 0;
+    return net === addr && lenText === String(len) ? text : `${u32ToIpv4(net)}/${len}`;
+  }
   const p = parsePrefix(text);
   return p === null ? null : `${formatIp(p.addr)}/${p.len}`;
 }
 
 /** Canonical address text, or null when malformed. */
 export function canonicalIp(text: string): string | null {
+  if (text.indexOf(':') < 0) return ipv4TextToU32(text) < 0 ? null : text;
   const b = parseIp(text);
   return b === null ? null : formatIp(b);
 }

@@ -61,6 +61,8 @@ interface Entry {
 export class NexthopPlan {
   private readonly byId = new Map<number, Entry>();
   private readonly byKey = new Map<string, Entry>();
+  /** nexthopSetKey -> the entry acquire() returned for it (checked against byId before use). */
+  private readonly bySetKey = new Map<string, Entry>();
   private cursor: number;
 
   constructor(readonly range: NhRange = DEFAULT_NH_RANGE) {
@@ -91,7 +93,18 @@ export class NexthopPlan {
    * for one next hop, a group for two or more), creating it (and its members) when missing.
    * Every next hop needs its ifindex (kernel: "Device attribute required").
    */
-  acquire(nexthops: readonly FibNexthop[]): Acquired {
+  acquire(nexthops: readonly FibNexthop[], setKey?: string): Acquired {
+    // Fast path: routes of one pass share next-hop sets; the caller passes the set's key.
+    if (setKey !== undefined) {
+      const e = this.bySetKey.get(setKey);
+      if (e !== undefined && this.byId.get(e.obj.id) === e) {
+        e.refs++;
+        return { id: e.obj.id, ops: [] };
+      }
+      const r = this.acquire(nexthops);
+      if (!('error' in r)) this.bySetKey.set(setKey, this.byId.get(r.id)!);
+      return r;
+    }
     const nhs = normalizeNexthops(nexthops);
     if (nhs.length === 0) return { error: 'no next hops' };
     if (nhs.some((n) => n.ifindex === undefined || parseIp(n.gateway) === null)) return { error: 'next hop without ifindex or with a bad gateway' };
@@ -239,6 +252,7 @@ export class NexthopPlan {
   }
 
   private remove(e: Entry): void {
+    if (this.bySetKey.size > 4 * this.byId.size + 1024) this.bySetKey.clear();
     this.byId.delete(e.obj.id);
     if (this.byKey.get(e.key) === e) this.byKey.delete(e.key);
   }

@@ -10,7 +10,7 @@
  * Must not: touch routes outside its scope (protocol + tables), stop at a failed op, or run two
  * passes at once.
  */
-import { diffFib, inScope, normalizeNexthops, routeKey, sameRoute, DEFAULT_SCOPE, type FibOp, type FibRoute, type FibScope } from './fib.js';
+import { diffFib, inScope, nexthopSetKey, normalizeNexthops, routeKey, sameRoute, DEFAULT_SCOPE, type FibNexthop, type FibOp, type FibRoute, type FibScope } from './fib.js';
 import { NexthopPlan, DEFAULT_NH_RANGE, type NhOp, type NhRange } from './nexthops.js';
 import type { BatchResult, Fib, FibCounters, FibKernel, KernelEvent, RouteEncoding, StartOptions } from './types.js';
 import { GatewayResolver, type Resolution } from './resolve.js';
@@ -212,67 +212,96 @@ export class FibReconciler implements Fib {
     await this.pass([...keys], this.plan.repair(snap.nexthops));
   }
 
-  /** Diff and apply for `keys`; returns the route ops it ran. */
+  /**
+   * Diff and apply for `keys`; returns the route ops it ran. The diff is done key by key here
+   * (not through diffFib) so that a key is computed once per route and next-hop sets shared by
+   * many routes are normalized once per pass: at 50k routes this loop is the FIB's hot path.
+   */
   private async pass(keys: string[], repair: NhOp[] = []): Promise<FibOp[]> {
     for (const k of keys) this.dirty.delete(k);
     const want = await this.effective(keys);
-    const have: FibRoute[] = [];
-    for (const k of keys) {
-      const r = this.installed.get(k);
-      if (r) have.push(r);
-    }
-    let ops = diffFib(want, have, this.scope).filter((op) => !(op.op === 'delete' && this.stale.has(routeKey(op.route))));
-    if (this.encoding === 'nhid') ops = [...ops, ...this.repointed(want)];
     const nhOps: NhOp[] = [...repair];
     const ready: FibOp[] = [];
-    for (const op of ops) {
-      if (op.op === 'delete' || this.encoding === 'plain') {
-        ready.push(op);
-        continue;
+    const readyKeys: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const w = want[i];
+      const h = this.installed.get(k);
+      let op: FibOp;
+      if (w === undefined) {
+        // Not desired (or no usable next hop): delete ours, unless kept as stale until the sweep.
+        if (h === undefined || this.stale.has(k) || !inScope(h, this.scope)) continue;
+        op = { op: 'delete', route: h };
+      } else if (h === undefined) op = { op: 'add', route: w.route };
+      else {
+        const same = sameNexthops(w, h);
+        // With nexthop objects, a matching route that points at an object outside our plan
+        // (found at start, or changed behind our back) is re-pointed.
+        const ownObject = h.nhid !== undefined && this.plan.get(h.nhid) !== undefined;
+        if (same && (this.encoding === 'plain' || ownObject)) continue;
+        op = { op: 'replace', route: w.route, old: h };
       }
-      const acq = this.plan.acquire(op.route.nexthops);
-      if ('error' in acq) {
-        this.count(op.op, 'ENOSPC');
-        continue;
+      if (op.op !== 'delete' && this.encoding === 'nhid') {
+        const acq = this.plan.acquire(op.route.nexthops, w!.setKey);
+        if ('error' in acq) {
+          this.count(op.op, 'ENOSPC');
+          continue;
+        }
+        for (const o of acq.ops) nhOps.push(o);
+        op = { ...op, route: { ...op.route, nhid: acq.id } };
       }
-      nhOps.push(...acq.ops);
-      ready.push({ ...op, route: { ...op.route, nhid: acq.id } });
+      ready.push(op);
+      readyKeys.push(k);
     }
     if (nhOps.length > 0) this.record(nhOps.map((o) => o.op), await this.kernel.applyNexthops(nhOps, this.scope.protocol));
-    for (const op of ready) this.inFlight.add(routeKey(op.route));
+    for (const k of readyKeys) this.inFlight.add(k);
     const res = await this.kernel.applyRoutes(ready, this.encoding);
-    for (const op of ready) this.inFlight.delete(routeKey(op.route));
+    for (const k of readyKeys) this.inFlight.delete(k);
     this.record(ready.map((o) => o.op), res);
-    ready.forEach((op, i) => this.settleRoute(op, res.results[i] ?? 'EIO'));
+    for (let i = 0; i < ready.length; i++) this.settleRoute(ready[i]!, readyKeys[i]!, res.results[i] ?? 'EIO');
     const gc = this.plan.collect();
     if (gc.length > 0) this.record(gc.map((o) => o.op), await this.kernel.applyNexthops(gc, this.scope.protocol));
     return ready;
   }
 
   /**
-   * Desired routes as the kernel should hold them: each BGP next hop replaced by the hop(s) it
-   * resolves to (itself on a connected subnet, else the covering route's gateways), hops through
-   * down links dropped. A route with no hop left is not installed (counted as unusable).
+   * Desired routes as the kernel should hold them, aligned with `keys` (undefined: not desired
+   * or no usable hop): each BGP next hop replaced by the hop(s) it resolves to (itself on a
+   * connected subnet, else the covering route's gateways), hops through down links dropped. A
+   * route with no hop left is not installed (counted as unusable). Routes with the same next
+   * hops share one normalized hop list and its key.
    */
-  private async effective(keys: string[]): Promise<FibRoute[]> {
+  private async effective(keys: string[]): Promise<(Wanted | undefined)[]> {
     const gateways = new Set<string>();
     for (const k of keys) for (const nh of this.desired.get(k)?.nexthops ?? []) if (nh.ifindex === undefined && !this.resolver.has(nh.gateway)) gateways.add(nh.gateway);
     if (gateways.size > 0) await this.resolver.ensure(gateways);
-    const out: FibRoute[] = [];
-    for (const k of keys) {
+    const shared = new Map<string, { nexthops: FibNexthop[]; setKey: string }>();
+    const out: (Wanted | undefined)[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       const r = this.desired.get(k);
       if (!r) {
         this.unusable.delete(k);
         continue;
       }
-      const nexthops = [];
-      for (const nh of r.nexthops) {
-        const hops = nh.ifindex !== undefined ? [{ gateway: nh.gateway, ifindex: nh.ifindex }] : (this.resolver.get(nh.gateway)?.nexthops ?? []);
-        for (const hop of hops) if (this.linkUp.get(hop.ifindex) !== false) nexthops.push({ ...nh, gateway: hop.gateway, ifindex: hop.ifindex });
+      const sig = r.nexthops.length === 1 && r.nexthops[0]!.ifindex === undefined && r.nexthops[0]!.weight === undefined ? r.nexthops[0]!.gateway : JSON.stringify(r.nexthops);
+      let hops = shared.get(sig);
+      if (hops === undefined) {
+        const list: FibNexthop[] = [];
+        for (const nh of r.nexthops) {
+          const via = nh.ifindex !== undefined ? [{ gateway: nh.gateway, ifindex: nh.ifindex }] : (this.resolver.get(nh.gateway)?.nexthops ?? []);
+          for (const hop of via) if (this.linkUp.get(hop.ifindex) !== false) list.push({ ...nh, gateway: hop.gateway, ifindex: hop.ifindex });
+        }
+        const nexthops = normalizeNexthops(list);
+        hops = { nexthops, setKey: nexthopSetKey(nexthops) };
+        shared.set(sig, hops);
       }
-      if (nexthops.length === 0) this.unusable.add(k);
-      else this.unusable.delete(k);
-      if (nexthops.length > 0) out.push({ ...r, nexthops: normalizeNexthops(nexthops) });
+      if (hops.nexthops.length === 0) {
+        this.unusable.add(k);
+        continue;
+      }
+      this.unusable.delete(k);
+      out[i] = { route: { ...r, nexthops: hops.nexthops }, setKey: hops.setKey };
     }
     return out;
   }
@@ -291,20 +320,7 @@ export class FibReconciler implements Fib {
     }, SETTLE_RESOLVE_MS);
   }
 
-  /** Installed routes that match but point at an object outside our plan: replace them. */
-  private repointed(want: FibRoute[]): FibOp[] {
-    const out: FibOp[] = [];
-    for (const r of want) {
-      const old = this.installed.get(routeKey(r));
-      if (!old) continue;
-      const ok = old.nhid !== undefined && this.plan.get(old.nhid) !== undefined;
-      if (!ok && diffFib([r], [old], this.scope).length === 0) out.push({ op: 'replace', route: r, old });
-    }
-    return out;
-  }
-
-  private settleRoute(op: FibOp, err: string): void {
-    const key = routeKey(op.route);
+  private settleRoute(op: FibOp, key: string, err: string): void {
     const nhid = this.encoding === 'nhid' ? op.route.nhid : undefined;
     if (op.op === 'delete') {
       if (err === '' || err === 'ESRCH' || err === 'ENOENT') {
@@ -324,7 +340,17 @@ export class FibReconciler implements Fib {
   }
 
   private record(kinds: string[], res: BatchResult): void {
-    kinds.forEach((k, i) => this.count(k, res.results[i] || 'ok'));
+    // Tallied locally first: one counter key per (kind, result), not one string per op.
+    const tally = new Map<string, number>();
+    kinds.forEach((k, i) => {
+      const r = res.results[i];
+      const key = r ? `${k}:${r}` : k;
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+    });
+    for (const [key, n] of tally) {
+      const k = key.includes(':') ? key : `${key}:ok`;
+      this.c.ops[k] = (this.c.ops[k] ?? 0) + n;
+    }
     const ring = this.c.latencySamples;
     const cap = this.opts.latencySamples ?? 1024;
     for (const ms of res.latencyMs) {
@@ -405,6 +431,24 @@ export class FibReconciler implements Fib {
     for (const r of this.installed.values()) if (r.nhid !== undefined) out.push(r.nhid);
     return out;
   }
+}
+
+/** A desired route with its normalized next hops' set key (shared by routes with the same hops). */
+interface Wanted {
+  route: FibRoute;
+  setKey: string;
+}
+
+/** The kernel route `have` has the next hops `w` wants (fast path for one hop each). */
+function sameNexthops(w: Wanted, have: FibRoute): boolean {
+  const a = w.route.nexthops;
+  const b = have.nexthops;
+  if (a.length === 1 && b.length === 1) {
+    const x = a[0]!;
+    const y = b[0]!;
+    return x.gateway === y.gateway && (x.ifindex ?? 0) === (y.ifindex ?? 0) && (x.weight ?? 1) === (y.weight ?? 1);
+  }
+  return w.setKey === nexthopSetKey(b);
 }
 
 /** Our belief about one kernel route equals what a dump found. */

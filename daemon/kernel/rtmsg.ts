@@ -9,6 +9,7 @@
  * Pure: no I/O, no clock; decoders never throw (malformed parts are skipped).
  */
 import { formatIp, parseIp, parsePrefix, type Family } from './addr.js';
+import { ipv4TextToU32 } from '../../peers/wire/ip.js';
 import type { FibNexthop, FibRoute } from './fib.js';
 import type { GroupMember, NexthopObject, NhObject } from './nexthops.js';
 
@@ -128,48 +129,98 @@ export type RouteEncoding = 'nhid' | 'plain';
  * protocol, so the kernel only deletes a route with our protocol (fib_table_delete).
  */
 export function routeBody(r: FibRoute, forDelete: boolean, enc: RouteEncoding): Buffer | null {
-  const p = parsePrefix(r.prefix);
-  if (p === null || p.family !== r.family) return null;
-  const hdr = Buffer.alloc(12);
-  hdr[0] = familyToAf(r.family);
-  hdr[1] = p.len;
-  hdr[4] = r.table < 256 ? r.table : 0;
-  hdr[5] = r.protocol;
-  hdr[6] = 0; // RT_SCOPE_UNIVERSE
-  hdr[7] = RTN_UNICAST;
-  const parts = [hdr, attr(RTA_DST, Buffer.from(p.addr)), attr(RTA_TABLE, u32(r.table))];
-  if (r.metric !== undefined) parts.push(attr(RTA_PRIORITY, u32(r.metric)));
-  if (!forDelete) {
-    const nh = nexthopAttrs(r, enc);
-    if (nh === null) return null;
-    parts.push(...nh);
-  }
-  return Buffer.concat(parts);
+  return routeMessage(r, forDelete ? RTM_DELROUTE : RTM_NEWROUTE, 0, enc)?.subarray(16) ?? null;
 }
 
-function nexthopAttrs(r: FibRoute, enc: RouteEncoding): Buffer[] | null {
-  if (enc === 'nhid') return r.nhid === undefined ? null : [attr(RTA_NH_ID, u32(r.nhid))];
-  const [only, ...more] = r.nexthops;
-  if (only === undefined) return null;
-  if (more.length === 0) {
-    const gw = parseIp(only.gateway);
-    if (gw === null) return null;
-    const out = [attr(RTA_GATEWAY, Buffer.from(gw))];
-    if (only.ifindex !== undefined) out.push(attr(RTA_OIF, u32(only.ifindex)));
-    return out;
+/**
+ * The whole route message (nlmsghdr with sequence 0 + routeBody) in one allocation: the FIB
+ * writes tens of thousands a second, so no intermediate buffers.
+ */
+export function routeMessage(r: FibRoute, type: number, flags: number, enc: RouteEncoding): Buffer | null {
+  const slash = r.prefix.indexOf('/');
+  let dst: Uint8Array | null;
+  let len: number;
+  const v4 = r.family === 4 ? ipv4TextToU32(r.prefix, 0, slash < 0 ? r.prefix.length : slash) : -1;
+  if (v4 >= 0) {
+    len = slash < 0 ? 32 : Number(r.prefix.slice(slash + 1));
+    if (!(len >= 0 && len <= 32)) return null;
+    dst = null;
+  } else {
+    const p = parsePrefix(r.prefix);
+    if (p === null || p.family !== r.family) return null;
+    dst = p.addr;
+    len = p.len;
   }
-  const hops: Buffer[] = [];
-  for (const nh of r.nexthops) {
-    const gw = parseIp(nh.gateway);
-    if (gw === null) return null;
-    const gwAttr = attr(RTA_GATEWAY, Buffer.from(gw));
-    const rtnh = Buffer.alloc(8); // struct rtnexthop
-    rtnh.writeUInt16LE(8 + gwAttr.length, 0);
-    rtnh[3] = Math.max(0, Math.min(255, (nh.weight ?? 1) - 1)); // rtnh_hops = weight - 1
-    rtnh.writeInt32LE(nh.ifindex ?? 0, 4);
-    hops.push(rtnh, gwAttr);
+  const alen = r.family === 4 ? 4 : 16;
+  const forDelete = type === RTM_DELROUTE;
+  const gws: Uint8Array[] = [];
+  let nhLen = 0;
+  if (!forDelete) {
+    if (enc === 'nhid') {
+      if (r.nhid === undefined) return null;
+      nhLen = 8;
+    } else {
+      if (r.nexthops.length === 0) return null;
+      for (const nh of r.nexthops) {
+        const gw = parseIp(nh.gateway);
+        if (gw === null) return null;
+        gws.push(gw);
+      }
+      if (gws.length === 1) nhLen = align4(4 + gws[0]!.length) + (r.nexthops[0]!.ifindex !== undefined ? 8 : 0);
+      else nhLen = 4 + gws.reduce((n, g) => n + 8 + align4(4 + g.length), 0);
+    }
   }
-  return [attr(RTA_MULTIPATH, Buffer.concat(hops))];
+  const size = 16 + 12 + (4 + alen) + 8 + (r.metric !== undefined ? 8 : 0) + nhLen;
+  const b = Buffer.alloc(size);
+  b.writeUInt32LE(size, 0);
+  b.writeUInt16LE(type, 4);
+  b.writeUInt16LE(flags, 6);
+  b[16] = familyToAf(r.family);
+  b[17] = len;
+  b[20] = r.table < 256 ? r.table : 0;
+  b[21] = r.protocol;
+  b[22] = 0; // RT_SCOPE_UNIVERSE
+  b[23] = RTN_UNICAST;
+  let o = 28;
+  const put = (t: number, dataLen: number): number => {
+    b.writeUInt16LE(4 + dataLen, o);
+    b.writeUInt16LE(t, o + 2);
+    const at = o + 4;
+    o += align4(4 + dataLen);
+    return at;
+  };
+  const at = put(RTA_DST, alen);
+  if (dst === null) {
+    const net = len === 0 ? 0 : (v4 & (0xffffffff << (32 - len))) >>> 0;
+    b.writeUInt32BE(net, at);
+  } else b.set(dst, at);
+  b.writeUInt32LE(r.table >>> 0, put(RTA_TABLE, 4));
+  if (r.metric !== undefined) b.writeUInt32LE(r.metric >>> 0, put(RTA_PRIORITY, 4));
+  if (forDelete) return b;
+  if (enc === 'nhid') {
+    b.writeUInt32LE(r.nhid! >>> 0, put(RTA_NH_ID, 4));
+    return b;
+  }
+  if (gws.length === 1) {
+    b.set(gws[0]!, put(RTA_GATEWAY, gws[0]!.length));
+    const oif = r.nexthops[0]!.ifindex;
+    if (oif !== undefined) b.writeUInt32LE(oif >>> 0, put(RTA_OIF, 4));
+    return b;
+  }
+  const mp = put(RTA_MULTIPATH, nhLen - 4);
+  let h = mp;
+  r.nexthops.forEach((nh, i) => {
+    const gw = gws[i]!;
+    const gwLen = align4(4 + gw.length);
+    b.writeUInt16LE(8 + gwLen, h); // struct rtnexthop
+    b[h + 3] = Math.max(0, Math.min(255, (nh.weight ?? 1) - 1)); // rtnh_hops = weight - 1
+    b.writeInt32LE(nh.ifindex ?? 0, h + 4);
+    b.writeUInt16LE(4 + gw.length, h + 8);
+    b.writeUInt16LE(RTA_GATEWAY, h + 10);
+    b.set(gw, h + 12);
+    h += 8 + gwLen;
+  });
+  return b;
 }
 
 /** Decodes an RTM_NEWROUTE/DELROUTE body; null for non-IP or non-unicast routes. */

@@ -35,19 +35,41 @@ export function formatIpv6(bytes: Uint8Array): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
+/**
+ * text[start, end) as a dotted quad, to an unsigned 32-bit value; -1 when it is not exactly four
+ * decimal octets. Leading zeros are refused (octal ambiguity). No allocation: the FIB's hot path
+ * canonicalizes route keys with it.
+ */
+export function ipv4TextToU32(text: string, start = 0, end = text.length): number {
+  let value = 0;
+  let octets = 0;
+  let i = start;
+  while (octets < 4) {
+    const first = i;
+    let n = 0;
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      n = n * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - first;
+    if (digits === 0 || digits > 3 || n > 255 || (digits > 1 && text.charCodeAt(first) === 48)) return -1;
+    value = value * 256 + n;
+    octets++;
+    if (octets < 4) {
+      if (i >= end || text.charCodeAt(i) !== 46) return -1;
+      i++;
+    }
+  }
+  return i === end ? value : -1;
+}
+
 /** Dotted quad with exactly four decimal octets; leading zeros are refused (octal ambiguity). */
 export function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] ?? '';
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
+  const v = ipv4TextToU32(text);
+  if (v < 0) return null;
+  return new Uint8Array([v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255]);
 }
 
 function parseGroups(text: string): number[] | null {

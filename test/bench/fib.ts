@@ -4,6 +4,7 @@
  *
  * Cases: `mesh` = N /24s, each with its own gateway (one next hop per node: the iBGP-mesh shape);
  * `shared` = N /24s alternating between 2 gateways.
+ * RR_BENCH_PROF=DIR writes a CPU profile of each reconciler run there.
  * Usage (root): node dist/test/bench/fib.js [--case mesh|shared] [--n 50000] [--mode nhid|plain|ip-nhid|ip-plain]...
  * Without arguments runs the standard set. Each measurement gets a fresh namespace.
  * Output: one JSON line per measurement (routes, seconds, routes/s) on stdout.
@@ -58,9 +59,11 @@ async function worker(c: Case, n: number, mode: 'nhid' | 'plain'): Promise<void>
   const fib = new FibReconciler(kernel, { encoding: mode, resyncIntervalMs: 0 });
   await fib.start({ sweep: true });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   fib.setRoutes(routes);
   await fib.settled();
   const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const cnt = fib.counters();
   const t1 = performance.now();
   fib.setRoutes([]);
@@ -68,7 +71,7 @@ async function worker(c: Case, n: number, mode: 'nhid' | 'plain'): Promise<void>
   const del = (performance.now() - t1) / 1000;
   await fib.stop();
   const lat = [...cnt.latencySamples].sort((a, b) => a - b);
-  console.log(JSON.stringify({ installed: cnt.routesInstalled, objects: cnt.nexthopObjects, ops: cnt.ops, seconds: s, deleteSeconds: del, p50ms: lat[lat.length >> 1], rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) }));
+  console.log(JSON.stringify({ installed: cnt.routesInstalled, objects: cnt.nexthopObjects, ops: cnt.ops, seconds: s, cpuUserS: cpu.user / 1e6, cpuSysS: cpu.system / 1e6, deleteSeconds: del, p50ms: lat[lat.length >> 1], rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) }));
 }
 
 function runIn(ns: string, argv: string[], input?: string): Promise<string> {
@@ -91,13 +94,14 @@ async function measure(c: Case, n: number, mode: Mode): Promise<void> {
     const ns = lab.nsName('fib');
     let rec: Record<string, unknown>;
     if (mode === 'nhid' || mode === 'plain') {
-      const out = await runIn(ns, [process.execPath, fileURLToPath(import.meta.url), '--worker', c, String(n), mode]);
+      const out = await runIn(ns, [process.execPath, ...(process.env['RR_BENCH_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['RR_BENCH_PROF']}`] : []), fileURLToPath(import.meta.url), '--worker', c, String(n), mode]);
       rec = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
     } else {
       const script = ipBatch(c, n, mode, link.ifA);
       const t0 = performance.now();
       await runIn(ns, ['ip', '-batch', '-'], script);
-      rec = { seconds: (performance.now() - t0) / 1000 };
+      const used = process.resourceUsage();
+      rec = { seconds: (performance.now() - t0) / 1000, childCpuNote: 'see time(1)', maxRssKiB: used.maxRSS };
       const count = (await lab.exec('fib', ['sh', '-c', 'ip route show proto 186 | wc -l'])).stdout.trim();
       rec['installed'] = Number(count);
     }
