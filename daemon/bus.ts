@@ -38,6 +38,11 @@ export interface PeerSessionInfo {
   readonly exportLearned?: boolean;
   /** iBGP: put our own address in NEXT_HOP for learned routes too. */
   readonly nextHopSelf?: boolean;
+  /**
+   * RFC 4724 §3: the peer's Graceful Restart capability in this session's OPEN — the families
+   * (familyKey) for which it kept forwarding state (F bit). Absent: the peer did not send it.
+   */
+  readonly gracefulRestart?: { readonly forwarding: readonly number[] };
 }
 
 /** The node itself, as the decision process and export rules need it. */
@@ -83,7 +88,20 @@ export type ToEngine =
   /** The running config (for policies) and this node's own addresses; on start and reload. */
   | { t: 'policy'; config: Config; hostAddresses: string[] }
   | { t: 'peer-up'; info: PeerSessionInfo }
-  | { t: 'peer-down'; peer: string; session: number }
+  /**
+   * The session ended. `graceful` (RFC 4724 §4.2 / RFC 8538 §3): the peer is restarting — keep
+   * its routes, marked stale, until it is back and sends End-of-RIB (or `stale-expire`).
+   */
+  | { t: 'peer-down'; peer: string; session: number; graceful?: boolean }
+  /** The peer's stale routes (graceful restart) are out of time: remove what is left of them. */
+  | { t: 'stale-expire'; peer: string }
+  /**
+   * RFC 4724 §4.1: this node restarted with its forwarding state kept. Defer sending (and the
+   * kernel sweep of routes not re-learned) until End-of-RIB from each of `peers` that comes up
+   * with graceful restart, or until `restart-deadline`.
+   */
+  | { t: 'restarting'; peers: readonly string[] }
+  | { t: 'restart-deadline' }
   /** `buf` holds the UPDATE body from byte `offset` on (the whole frame, header skipped, no copy). */
   | { t: 'update'; peer: string; session: number; buf: ArrayBuffer; offset: number; receivedAt: number }
   | { t: 'route-refresh'; peer: string; session: number; afi: number; safi: number }
@@ -114,6 +132,9 @@ export type FromEngine =
   | { t: 'fib'; changes: FibChange[] }
   /** Next hops for the FIB thread to resolve and watch (answered with `nh-state`). */
   | { t: 'track'; gateways: string[] }
+  /** RFC 4724 §4.1: the restart is over (End-of-RIB from every peer, or the deadline): sweep
+   *  kernel routes of ours that were not re-learned. Goes to the FIB thread, and to the main one. */
+  | { t: 'restart-complete'; reason: 'end-of-rib' | 'deadline' }
   /** `count` UPDATEs of this session have been processed (read-side flow control). */
   | { t: 'ack'; peer: string; session: number; count: number }
   | { t: 'stats'; peer: string; session: number; received: number; accepted: number; advertised: number }

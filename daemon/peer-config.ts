@@ -10,7 +10,11 @@ import { ipv4ToU32 } from '../peers/wire/ip.js';
 
 const FAMILY = { 'ipv4-unicast': { afi: 1, safi: 1 }, 'ipv6-unicast': { afi: 2, safi: 1 } } as const;
 
-export function localSpeaker(cfg: Config, peer: PeerConfig): LocalSpeaker {
+/**
+ * `restarting` (RFC 4724 §4.1): this start found our routes still in the kernel: the OPEN says
+ * so with the Restart State bit and the Forwarding State bit of every family.
+ */
+export function localSpeaker(cfg: Config, peer: PeerConfig, restarting = false): LocalSpeaker {
   const families = peer.families.map((f) => FAMILY[f]);
   const addPath = peer.addPath === 'off' ? undefined : families.map((f) => ({ ...f, mode: peer.addPath as 'receive' | 'send' | 'both' }));
   return {
@@ -24,11 +28,11 @@ export function localSpeaker(cfg: Config, peer: PeerConfig): LocalSpeaker {
     ...(peer.gracefulRestart.enabled
       ? {
           gracefulRestart: {
-            restarting: false,
+            restarting,
             notification: true,
             restartTime: peer.gracefulRestart.restartTime,
-            // RFC 4724 §3: no forwarding-state preservation claimed until issue 5 does GR.
-            families: families.map((f) => ({ ...f, forwardingState: false })),
+            // RFC 4724 §3: F = the kernel kept our routes across this restart (the FIB adopted them).
+            families: families.map((f) => ({ ...f, forwardingState: restarting })),
           },
         }
       : {}),
@@ -38,7 +42,7 @@ export function localSpeaker(cfg: Config, peer: PeerConfig): LocalSpeaker {
   };
 }
 
-export function sessionConfig(cfg: Config, peer: PeerConfig, rand: () => number = Math.random): SessionConfig {
+export function sessionConfig(cfg: Config, peer: PeerConfig, rand: () => number = Math.random, opts: { restarting?: boolean } = {}): SessionConfig {
   const peerAs: PeerAsSpec = peer.asn;
   return {
     name: peer.name,
@@ -47,7 +51,7 @@ export function sessionConfig(cfg: Config, peer: PeerConfig, rand: () => number 
     passive: peer.passive,
     ...(peer.localAddress ? { localAddress: peer.localAddress } : {}),
     fsm: {
-      local: localSpeaker(cfg, peer),
+      local: localSpeaker(cfg, peer, opts.restarting ?? false),
       // Hold time 0 stays acceptable (RFC 4271 §4.2); 1 and 2 are always refused.
       peer: cfg.bgp.minHoldTime > 3 ? { peerAs, minHoldTime: cfg.bgp.minHoldTime } : { peerAs },
       ...(peer.keepalive !== undefined ? { keepaliveTime: peer.keepalive } : {}),

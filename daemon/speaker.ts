@@ -20,6 +20,7 @@ import { nextHopsFor } from './next-hop.js';
 import { FibClient } from './kernel/fib-client.js';
 import { sessionConfig } from './peer-config.js';
 import type { Logger } from './log.js';
+import { grSession, keepsRoutes, STALE_PATH_MS, type GrSession } from './graceful.js';
 
 const MSG_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-refresh'];
 
@@ -42,6 +43,10 @@ interface PeerEntry {
   /** The interface the current session's local address is on (for link-down failover). */
   ifname?: string;
   readPaused: boolean;
+  /** Graceful restart as negotiated for the current (or last) session; null: none. */
+  gr?: GrSession | null;
+  /** RFC 4724 §4.2: bounds how long the peer's stale routes are kept (restart, then stale-path time). */
+  staleTimer?: NodeJS.Timeout;
   lastNotification?: { direction: 'sent' | 'received'; code: number; subcode: number; text: string };
 }
 
@@ -52,6 +57,12 @@ export class Speaker {
   private listener?: Listener;
   private fib: FibClient | null = null;
   readonly startedAt = Date.now();
+  /**
+   * RFC 4724 §4.1: this start found our routes still in the kernel (the daemon restarted and the
+   * kernel kept forwarding). Our OPENs carry the Restart State and Forwarding State bits until
+   * every GR peer has sent End-of-RIB (or the deadline passes).
+   */
+  private restarting = false;
 
   constructor(
     private cfg: Config,
@@ -66,6 +77,16 @@ export class Speaker {
     this.engine.post({ t: 'local', local: localInfo(this.cfg) });
     this.engine.post({ t: 'originate', prefixes: originated(this.cfg) });
     this.engine.post({ t: 'policy', config: this.cfg, hostAddresses: hostAddresses() });
+    const grPeers = this.cfg.peers.filter((p) => p.gracefulRestart.enabled);
+    this.restarting &&= grPeers.length > 0;
+    if (this.restarting) {
+      // RFC 4724 §4.1: defer advertising (and sweeping the kernel) until the peers' End-of-RIB,
+      // at most the longest restart time we advertise.
+      const deadline = Math.max(...grPeers.map((p) => p.gracefulRestart.restartTime)) * 1000;
+      this.engine.post({ t: 'restarting', peers: grPeers.map((p) => p.name) });
+      setTimeout(() => this.engine.post({ t: 'restart-deadline' }), deadline).unref();
+      this.log.info({ event: 'gr.restarting', peers: grPeers.map((p) => p.name), deadlineMs: deadline }, 'restarting with forwarding state kept: waiting for End-of-RIB from the peers');
+    }
     for (const p of this.cfg.peers) this.addPeer(p);
     if (this.cfg.bgp.listen) await this.startListener();
     for (const e of this.peers.values()) e.session.start();
@@ -122,7 +143,10 @@ export class Speaker {
     this.fib.onLink = (name, up) => {
       if (!up) this.linkDown(name);
     };
-    const r = await this.fib.start({ sweepAfterMs: 120_000, enableForwarding: true });
+    // The sweep follows the peers' End-of-RIB (RFC 4724 §4.1); this is only the backstop.
+    const restartMs = Math.max(120, ...this.cfg.peers.map((p) => p.gracefulRestart.restartTime)) * 1000;
+    const r = await this.fib.start({ sweepAfterMs: restartMs + 60_000, enableForwarding: true });
+    this.restarting = r.adopted > 0;
     if (r.changed.length) log.info({ event: 'sysctl.changed', changed: r.changed }, `enabled ${r.changed.join(', ')}`);
     if (r.failed.length) log.warn({ event: 'sysctl.failed', failed: r.failed }, `could not set ${r.failed.join(', ')}`);
     for (const f of r.findings) log.warn({ event: 'sysctl.finding', finding: f }, `native routing may break: ${f}`);
@@ -147,6 +171,8 @@ export class Speaker {
       const n = e.session.negotiated;
       if (e.ifname !== name || e.session.state !== 'Established' || !n || n.localAsn === n.remoteAsn) continue;
       e.log.warn({ event: 'session.link-down', interface: name }, `interface ${name} went down: dropping the session`);
+      // Forwarding through a dead link is gone: no graceful restart keeps these routes.
+      e.gr = null;
       e.session.linkDown();
     }
   }
@@ -186,7 +212,7 @@ export class Speaker {
     const entry: PeerEntry = {
       cfg: p,
       log,
-      session: new Session(sessionConfig(this.cfg, p), this.sessionEvents()),
+      session: new Session(sessionConfig(this.cfg, p, Math.random, { restarting: this.restarting }), this.sessionEvents()),
       messages: { in: {}, out: {} },
       flaps: 0,
       backlog: 0,
@@ -207,8 +233,14 @@ export class Speaker {
       established: (s, n, conn) => this.established(s, n, conn.localAddress, conn.remoteAddress),
       down: (s, reason, wasEstablished) => {
         const e = this.peers.get(s.cfg.name);
-        if (wasEstablished) this.engine.post({ t: 'peer-down', peer: s.cfg.name, session: s.sessionId });
+        const graceful = wasEstablished && e?.session === s && keepsRoutes(e.gr ?? null, reason);
+        if (wasEstablished) this.engine.post({ t: 'peer-down', peer: s.cfg.name, session: s.sessionId, graceful });
         if (!e || e.session !== s) return;
+        if (graceful && e.gr) {
+          // RFC 4724 §4.2: keep the routes while the peer restarts, at most its Restart Time.
+          this.staleTimer(e, e.gr.restartMs);
+          e.log.info({ event: 'gr.helper', restartMs: e.gr.restartMs }, `peer restarting: keeping its routes as stale for up to ${e.gr.restartMs / 1000} s`);
+        }
         if (wasEstablished) {
           e.flaps++;
         }
@@ -246,6 +278,9 @@ export class Speaker {
   private established(s: Session, n: Negotiated, localAddress: string, remoteAddress: string): void {
     const e = this.entryOf(s);
     e.ifname = interfaceOf(localAddress);
+    e.gr = grSession(e.cfg.gracefulRestart.enabled, true, n.gracefulRestart);
+    // Back from a restart: stale routes left now wait for its End-of-RIB, at most the stale-path time.
+    if (e.staleTimer) this.staleTimer(e, STALE_PATH_MS);
     e.backlog = 0;
     e.readPaused = false;
     e.log.info({ event: 'session.up', remote: remoteAddress, local: localAddress, asn: n.remoteAsn, holdTime: n.holdTime }, 'session established');
@@ -273,8 +308,19 @@ export class Speaker {
         // Read once per session: diff.ts makes a change of either restart the session.
         rrClient: e.cfg.routeReflectorClient,
         nextHopSelf: e.cfg.nextHopSelf,
+        ...(n.gracefulRestart ? { gracefulRestart: { forwarding: e.gr?.forwarding ?? [] } } : {}),
       },
     });
+  }
+
+  /** (Re)starts the timer that ends a restarting peer's stale routes (`stale-expire`). */
+  private staleTimer(e: PeerEntry, ms: number): void {
+    clearTimeout(e.staleTimer);
+    e.staleTimer = setTimeout(() => {
+      e.staleTimer = undefined;
+      this.engine.post({ t: 'stale-expire', peer: e.cfg.name });
+    }, ms);
+    e.staleTimer.unref();
   }
 
   private fromEngine(m: FromEngine): void {
@@ -303,6 +349,12 @@ export class Speaker {
       }
       case 'log':
         this.log[m.level]({ ...m.fields, event: m.event }, m.event);
+        return;
+      case 'restart-complete':
+        // RFC 4724 §4.1: the restart is over; later OPENs no longer carry the Restart State bit.
+        this.restarting = false;
+        for (const e of this.peers.values()) clearRestartBit(e.session);
+        this.log.info({ event: 'gr.restart-complete', reason: m.reason }, `restart complete (${m.reason === 'deadline' ? 'deadline reached' : 'End-of-RIB from every peer'}): stale kernel routes swept`);
         return;
       default:
         return;
@@ -371,12 +423,17 @@ export class Speaker {
       peers: this.peers.size,
       sessions: states,
       originated: this.cfg.originate.map((o) => o.prefix),
+      // RFC 4724: true from a start that found our routes in the kernel until every peer's End-of-RIB.
+      restarting: this.restarting,
     };
   }
 
   /** RFC 4486 / RFC 9003: Cease/Administrative Shutdown with a reason to every peer, then stop. */
   async stop(message: string): Promise<void> {
-    for (const e of this.peers.values()) e.session.stop(message, CeaseSubcode.AdministrativeShutdown);
+    // RFC 8538 §3: with the N bit negotiated the Cease still lets the peer keep our routes while
+    // we restart; without it a NOTIFICATION would end graceful restart (RFC 4724 §4), so a
+    // graceful-restart peer without N just sees the connection close.
+    for (const e of this.peers.values()) if (!e.gr || e.gr.notification) e.session.stop(message, CeaseSubcode.AdministrativeShutdown);
     await this.listener?.close();
     // Give the NOTIFICATIONs a moment to leave before the sockets are destroyed.
     await new Promise((r) => setTimeout(r, 200));
@@ -458,4 +515,10 @@ export function notificationOf(r: DownReason): PeerEntry['lastNotification'] | u
     case 'connection-failed':
       return undefined;
   }
+}
+
+/** The Restart State bit lives in the session's OPEN template (peer-config.ts): clear it there. */
+function clearRestartBit(s: Session): void {
+  const gr = s.cfg.fsm.local.gracefulRestart as { restarting: boolean } | undefined;
+  if (gr) gr.restarting = false;
 }

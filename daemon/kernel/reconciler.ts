@@ -79,6 +79,11 @@ export class FibReconciler implements Fib {
     return this.resolver.ensure(gateways);
   }
 
+  /** Routes of ours found in the kernel at start and not (yet) re-learned: kept until sweep(). */
+  get staleRoutes(): number {
+    return this.stale.size;
+  }
+
   /** Known gateway resolutions (null: unresolvable). */
   resolutions(): [string, Resolution | null][] {
     return this.resolver.entries();

@@ -21,7 +21,8 @@ export type ToFib =
   | { t: 'stop' };
 
 export type FromFib =
-  | { t: 'started'; findings: string[]; changed: string[]; failed: string[] }
+  /** `adopted`: routes of ours the kernel held at start (forwarding state kept across a restart). */
+  | { t: 'started'; findings: string[]; changed: string[]; failed: string[]; adopted: number }
   | { t: 'query-result'; id: number; result: unknown }
   | { t: 'error'; message: string }
   | { t: 'link'; name: string; ifindex: number; up: boolean }
@@ -67,11 +68,12 @@ async function start(m: Extract<ToFib, { t: 'start' }>): Promise<void> {
     onResolution: (gateway, r) => ribPort?.postMessage({ t: 'nh-state', states: [nextHopState(gateway, r)] }),
   });
   await fib.start({ sweep: false });
+  const adopted = fib.staleRoutes;
   for (const batch of early.splice(0)) apply(batch);
   if (earlyTrack.length > 0) void fib.track(earlyTrack.splice(0));
   const t = setTimeout(() => void fib?.sweep(), m.sweepAfterMs);
   t.unref();
-  main.postMessage({ t: 'started', findings: sys.findings.map((f) => `${f.setting}=${f.value}: ${f.problem}`), changed: sys.changed, failed: sys.failed } satisfies FromFib);
+  main.postMessage({ t: 'started', findings: sys.findings.map((f) => `${f.setting}=${f.value}: ${f.problem}`), changed: sys.changed, failed: sys.failed, adopted } satisfies FromFib);
 }
 
 main.on('message', (m: ToFib) => {
@@ -83,6 +85,8 @@ main.on('message', (m: ToFib) => {
       ribPort = m.port;
       m.port.on('message', (msg: { t: string; changes?: FibChange[]; gateways?: string[] }) => {
         if (msg.t === 'fib' && msg.changes) apply(msg.changes);
+        // RFC 4724 §4.1: every peer has re-sent its table: routes of ours not re-learned go now.
+        else if (msg.t === 'restart-complete') void fib?.sweep();
         else if (msg.t === 'track' && msg.gateways) {
           if (fib) void fib.track(msg.gateways);
           else earlyTrack.push(...msg.gateways);

@@ -103,6 +103,14 @@ export class RouteEngine {
   private readonly nhState = new Map<string, NextHopState>();
   /** Next hops already handed to the FIB thread for tracking. */
   private readonly tracked = new Set<NextHop>();
+  /**
+   * RFC 4724 §4.2 (receiving speaker): the previous session of a restarting peer, by name. Its
+   * routes stay in the Loc-RIB (and the kernel) until the new session re-announces or withdraws
+   * them, sends End-of-RIB for their family, or the speaker's stale timer sends `stale-expire`.
+   */
+  private readonly stale = new Map<string, PeerState>();
+  /** RFC 4724 §4.1 (restarting speaker): peers whose End-of-RIB we wait for before sending. */
+  private deferring: Set<string> | null = null;
 
   constructor(
     private readonly emit: Emit,
@@ -118,7 +126,15 @@ export class RouteEngine {
       case 'peer-up':
         return this.peerUp(m.info);
       case 'peer-down':
-        return this.peerDown(m.peer, m.session);
+        return m.graceful ? this.peerRestarting(m.peer, m.session) : this.peerDown(m.peer, m.session);
+      case 'stale-expire':
+        return this.flushStale(m.peer, null);
+      case 'restarting':
+        this.deferring = new Set(m.peers);
+        if (this.deferring.size === 0) this.endDeferral('end-of-rib');
+        return;
+      case 'restart-deadline':
+        return this.endDeferral('deadline');
       case 'update':
         return this.update(m.peer, m.session, new Uint8Array(m.buf, m.offset));
       case 'route-refresh':
@@ -247,6 +263,14 @@ export class RouteEngine {
     };
     this.peers.set(info.peer, p);
     this.byId.set(p.ref.id, p);
+    // RFC 4724 §4.2: stale routes of a family the peer no longer keeps forwarding state for
+    // (no F bit, or no Graceful Restart capability at all) go at once.
+    if (this.stale.has(info.peer)) {
+      const kept = new Set(info.gracefulRestart?.forwarding ?? []);
+      for (const fam of [familyKey(1, 1), familyKey(2, 1)]) if (!kept.has(fam)) this.flushStale(info.peer, fam);
+    }
+    // A peer without graceful restart will not necessarily send End-of-RIB: do not wait for it.
+    if (this.deferring?.has(info.peer) && !info.gracefulRestart) this.deferred(info.peer);
     // The initial table: every Loc-RIB prefix is dirty for the new peer; End-of-RIB after it.
     for (const k of this.locRib.keys()) p.out.mark(k);
     this.pump(p);
@@ -265,6 +289,65 @@ export class RouteEngine {
     }
     p.adjIn.clear();
     this.walk(this.locRib.removePeer(p.ref, keys));
+  }
+
+  // ---- graceful restart (RFC 4724, RFC 8538) ----
+
+  /**
+   * RFC 4724 §4.2: the session of a GR-capable peer ended without a hard reset. Its routes are
+   * kept as they are (still best, still in the kernel) and become stale: the previous session's
+   * state moves aside until the new one replaces it prefix by prefix.
+   */
+  private peerRestarting(peer: string, session: number): void {
+    const p = this.current(peer, session);
+    if (!p) return;
+    // A restart during a restart: what was stale from the first one goes now (RFC 4724 §4.2).
+    this.flushStale(peer, null);
+    this.peers.delete(peer);
+    this.stale.set(peer, p);
+    this.emit({ t: 'log', level: 'info', event: 'gr.stale', fields: { peer, routes: p.adjIn.size } });
+  }
+
+  /** Removes a restarting peer's stale routes, of one family (familyKey) or all of them. */
+  private flushStale(peer: string, fam: number | null): void {
+    const st = this.stale.get(peer);
+    if (st) this.walk(this.staleWalk(peer, st, fam));
+  }
+
+  private *staleWalk(peer: string, st: PeerState, fam: number | null): Generator<PrefixKey | null> {
+    for (const [ak, e] of st.adjIn) {
+      const k = baseKey(ak);
+      if (k === null || (fam !== null && familyKey(keyAfi(k), 1) !== fam)) continue;
+      st.adjIn.delete(ak);
+      this.store.release(e.stored);
+      yield this.locRib.update(k, st.ref.id, null, e.path.pathId) ? k : null;
+    }
+    if (st.adjIn.size === 0 && this.stale.get(peer) === st) {
+      this.stale.delete(peer);
+      this.byId.delete(st.ref.id);
+    }
+  }
+
+  /** A re-announced or withdrawn prefix replaces the stale route of the previous session. */
+  private dropStale(st: PeerState | undefined, ak: PrefixKey, k: PrefixKey, pathId: number): boolean {
+    const e = st?.adjIn.get(ak);
+    if (!st || !e) return false;
+    st.adjIn.delete(ak);
+    this.store.release(e.stored);
+    return this.locRib.update(k, st.ref.id, null, pathId) !== null;
+  }
+
+  /** RFC 4724 §4.1: `peer` has sent its End-of-RIB (or will not): stop waiting for it. */
+  private deferred(peer: string): void {
+    if (!this.deferring?.delete(peer)) return;
+    if (this.deferring.size === 0) this.endDeferral('end-of-rib');
+  }
+
+  private endDeferral(reason: 'end-of-rib' | 'deadline'): void {
+    if (!this.deferring) return;
+    this.deferring = null;
+    this.emit({ t: 'restart-complete', reason });
+    for (const p of this.peers.values()) this.pump(p);
   }
 
   /** Runs a Loc-RIB walk in slices, exporting each slice's changes before yielding. */
@@ -388,7 +471,11 @@ export class RouteEngine {
   private apply(p: PeerState, u: UpdateMsg): PrefixKey[] {
     const eor = isEndOfRib(u);
     if (eor) {
-      p.eorReceived.add(familyKey(eor.afi, eor.safi));
+      const fam = familyKey(eor.afi, eor.safi);
+      p.eorReceived.add(fam);
+      // RFC 4724 §4.2: End-of-RIB ends the family's stale routes from the previous session.
+      this.flushStale(p.info.peer, fam);
+      if (this.deferring?.has(p.info.peer) && [...p.ctx.families].every((f) => p.eorReceived.has(f))) this.deferred(p.info.peer);
       return [];
     }
     const changed: PrefixKey[] = [];
@@ -418,6 +505,7 @@ export class RouteEngine {
     const loop = p.ref.ebgp && (stored.attrs.asPath ?? []).some((s) => s.asns.includes(this.local.asn));
     if (loop) p.counters.asLoops += nlri.length;
     const reach = this.reach(nh, loop);
+    const st = this.stale.get(p.info.peer);
     for (const n of nlri) {
       const k = prefixKey(n);
       const pathId = n.pathId ?? 0;
@@ -430,7 +518,8 @@ export class RouteEngine {
       p.adjIn.set(ak, entry);
       const d = (entry.rejected ? 0 : 1) - (old && !old.rejected ? 1 : 0);
       if (d !== 0) p.delta.set(n.afi, (p.delta.get(n.afi) ?? 0) + d);
-      if (this.locRib.update(k, p.ref.id, accepted, pathId)) changed.push(k);
+      const replaced = this.dropStale(st, ak, k, pathId);
+      if (this.locRib.update(k, p.ref.id, accepted, pathId) || replaced) changed.push(k);
     }
   }
 
@@ -453,6 +542,7 @@ export class RouteEngine {
     const pathId = n.pathId ?? 0;
     const ak = pathId ? `${formatKey(k)}#${pathId}` : k;
     const old = p.adjIn.get(ak);
+    if (this.dropStale(this.stale.get(p.info.peer), ak, k, pathId)) changed.push(k);
     // RFC 4271 §9: withdrawing a route we do not have is not an error.
     if (!old) return;
     this.store.release(old.stored);
@@ -524,7 +614,8 @@ export class RouteEngine {
 
   /** Sends a peer's pending changes in slices; End-of-RIB once the initial table is out. */
   private pump(p: PeerState): void {
-    if (p.pumping || p.throttled || this.peers.get(p.info.peer) !== p) return;
+    // RFC 4724 §4.1: a restarting speaker defers its advertisements until its peers' End-of-RIB.
+    if (p.pumping || p.throttled || this.deferring || this.peers.get(p.info.peer) !== p) return;
     const msgs = p.out.flush((k) => this.advertise(p, k), p.ctx, SLICE);
     if (p.out.pending === 0 && !p.eorSent) {
       // RFC 4724 §2: End-of-RIB per family after the initial table.
@@ -569,7 +660,14 @@ export class RouteEngine {
   }
 
   private query(q: EngineQuery): unknown {
-    return answer({ peers: this.peers, locRib: this.locRib, installed: this.installed, store: this.store, unreachableNextHops: this.unreachableNextHops() }, q);
+    return answer(
+      {
+        peers: this.peers, locRib: this.locRib, installed: this.installed, store: this.store, unreachableNextHops: this.unreachableNextHops(),
+        stale: [...this.stale].map(([peer, st]) => ({ peer, routes: st.adjIn.size })),
+        restarting: this.deferring ? [...this.deferring] : null,
+      },
+      q,
+    );
   }
 }
 

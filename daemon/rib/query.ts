@@ -30,6 +30,10 @@ export interface EngineView {
   readonly store: AttrStore;
   /** Next hops the kernel's table does not resolve (their paths are ineligible). */
   readonly unreachableNextHops?: readonly string[];
+  /** RFC 4724: restarting peers' stale routes kept from their previous session. */
+  readonly stale?: readonly { peer: string; routes: number }[];
+  /** Peers whose End-of-RIB this (restarting) node still waits for; null when not restarting. */
+  readonly restarting?: readonly string[] | null;
 }
 
 export function answer(v: EngineView, q: EngineQuery): unknown {
@@ -102,5 +106,8 @@ export function stats(v: EngineView): unknown {
     installed: v.installed.size,
     attributeSets: v.store.size,
     unreachableNextHops: v.unreachableNextHops ?? [],
+    staleRoutes: (v.stale ?? []).reduce((n, s) => n + s.routes, 0),
+    stale: v.stale ?? [],
+    restarting: v.restarting ?? null,
   };
 }

@@ -16,6 +16,7 @@ const port = parentPort;
 /** Best-path changes go straight to the sync engine's thread once it is connected. */
 let fibPort: MessagePort | null = null;
 const engine = new RouteEngine((m, transfer) => {
+  if (m.t === 'restart-complete') fibPort?.postMessage(m);
   if (m.t === 'fib' || m.t === 'track') {
     // Without a FIB thread (--no-fib) nothing resolves next hops: every next hop counts as reachable.
     if (fibPort) fibPort.postMessage(m);

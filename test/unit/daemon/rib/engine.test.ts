@@ -270,3 +270,70 @@ test('policy from the config: only pod-network routes are accepted; max-prefix r
   assert.equal(reset.holdDownMs, null, 'no restartAfter: held down until an operator restarts it');
   assert.deepEqual(h.query(), {});
 });
+
+// ---- graceful restart (RFC 4724, RFC 8538) ----
+
+/** RFC 4724 §2: the IPv4 unicast End-of-RIB, an UPDATE with nothing in it. */
+function eor(): ArrayBuffer {
+  return updateBody({ type: 2, withdrawn: [], attrs: {}, nlri: [] });
+}
+
+test('GR helper: a restarting peer\'s routes stay (stale) until re-announced or its End-of-RIB; no F bit flushes at once', () => {
+  const h = harness();
+  const gr = { gracefulRestart: { forwarding: [familyKey(1, 1)] } };
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  h.engine.handle({ t: 'peer-up', info: info({ session: 1, remoteAddress: '192.0.2.1', ...gr }) });
+  for (const p of ['10.5.0.0/24', '10.6.0.0/24']) h.engine.handle({ t: 'update', peer: 'tor1', session: 1, offset: 0, buf: announceBody(p, [65000], [192, 0, 2, 1]), receivedAt: 0 });
+  h.out.length = 0;
+  h.engine.handle({ t: 'peer-down', peer: 'tor1', session: 1, graceful: true });
+  assert.deepEqual(fibOf(h.out), [], 'nothing leaves the kernel while the peer restarts');
+  assert.equal((h.query('stats') as unknown as { staleRoutes: number }).staleRoutes, 2);
+  // Back, with forwarding state kept: it re-sends one route (replacing the stale one), then End-of-RIB.
+  h.engine.handle({ t: 'peer-up', info: info({ session: 2, remoteAddress: '192.0.2.1', ...gr }) });
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 2, offset: 0, buf: announceBody('10.5.0.0/24', [65000], [192, 0, 2, 1]), receivedAt: 0 });
+  assert.deepEqual(fibOf(h.out).filter((c) => c.nexthops.length === 0), [], 'a re-announced route is never withdrawn');
+  assert.equal((h.query('stats') as unknown as { staleRoutes: number }).staleRoutes, 1);
+  h.out.length = 0;
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 2, offset: 0, buf: eor(), receivedAt: 0 });
+  assert.deepEqual(fibOf(h.out), [{ prefix: '10.6.0.0/24', nexthops: [] }], 'End-of-RIB removes what was not re-learned');
+  assert.equal((h.query('stats') as unknown as { staleRoutes: number }).staleRoutes, 0);
+  // Down again; back without the F bit (it lost its forwarding state): stale routes go at once.
+  h.engine.handle({ t: 'peer-down', peer: 'tor1', session: 2, graceful: true });
+  h.out.length = 0;
+  h.engine.handle({ t: 'peer-up', info: info({ session: 3, remoteAddress: '192.0.2.1', gracefulRestart: { forwarding: [] } }) });
+  assert.deepEqual(fibOf(h.out), [{ prefix: '10.5.0.0/24', nexthops: [] }]);
+});
+
+test('GR helper: the stale timer ends stale routes; a hard down never keeps them', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  h.engine.handle({ t: 'peer-up', info: info({ session: 1, remoteAddress: '192.0.2.1' }) });
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, offset: 0, buf: announceBody('10.5.0.0/24', [65000], [192, 0, 2, 1]), receivedAt: 0 });
+  h.engine.handle({ t: 'peer-down', peer: 'tor1', session: 1, graceful: true });
+  h.out.length = 0;
+  h.engine.handle({ t: 'stale-expire', peer: 'tor1' });
+  assert.deepEqual(fibOf(h.out), [{ prefix: '10.5.0.0/24', nexthops: [] }]);
+  h.engine.handle({ t: 'peer-up', info: info({ session: 2, remoteAddress: '192.0.2.1' }) });
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 2, offset: 0, buf: announceBody('10.7.0.0/24', [65000], [192, 0, 2, 1]), receivedAt: 0 });
+  h.out.length = 0;
+  h.engine.handle({ t: 'peer-down', peer: 'tor1', session: 2 });
+  assert.deepEqual(fibOf(h.out), [{ prefix: '10.7.0.0/24', nexthops: [] }]);
+});
+
+test('GR restarting speaker: nothing is sent until End-of-RIB from every GR peer, then restart-complete', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  h.engine.handle(ORIGINATE);
+  h.engine.handle({ t: 'restarting', peers: ['tor1', 'tor2'] });
+  h.engine.handle({ t: 'peer-up', info: info({ session: 1, remoteAddress: '192.0.2.1', gracefulRestart: { forwarding: [] } }) });
+  // tor2 comes up without graceful restart: it need not send End-of-RIB, so it is not waited for.
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tor2', session: 2, remoteAddress: '192.0.2.2' }) });
+  assert.deepEqual(h.sent(), [], 'advertisements deferred (RFC 4724 §4.1)');
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, offset: 0, buf: eor(), receivedAt: 0 });
+  assert.ok(!h.out.some((m) => m.t === 'restart-complete'), 'IPv6 End-of-RIB still missing');
+  h.engine.handle({ t: 'update', peer: 'tor1', session: 1, offset: 0, buf: updateBody({ type: 2, withdrawn: [], attrs: {}, nlri: [], mpUnreach: { afi: 2, safi: 1, withdrawn: [] } }), receivedAt: 0 });
+  const done = h.out.find((m) => m.t === 'restart-complete');
+  assert.deepEqual(done, { t: 'restart-complete', reason: 'end-of-rib' });
+  const msgs = h.sent();
+  assert.ok(msgs.some((m) => m.nlri.some((p) => prefixToString(p) === '10.244.1.0/24')), 'the initial table goes out once the restart is over');
+});
