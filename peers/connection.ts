@@ -29,6 +29,7 @@ export class Connection {
   private readonly framer = new Framer();
   private ctx: CodecContext = DEFAULT_CONTEXT;
   private dead = false;
+  private corked = false;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localAddress: string;
@@ -78,8 +79,22 @@ export class Connection {
     }
   }
 
+  /**
+   * Queues a message. Writes made in one turn of the event loop leave in one writev (cork until
+   * the turn ends): the route engine hands over a burst of UPDATEs as many small batches, and
+   * one syscall per message cost more than the messages themselves.
+   */
   send(bytes: Uint8Array): void {
     if (this.dead) return;
+    // Only an idle socket is corked: behind a backlog, writes queue without syscalls anyway.
+    if (!this.corked && this.socket.writableLength === 0) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(bytes);
   }
 

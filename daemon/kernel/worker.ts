@@ -39,6 +39,17 @@ const early: FibChange[][] = [];
 let ribPort: MessagePort | null = null;
 const earlyTrack: string[] = [];
 
+/** Resolutions reported to the route engine once per loop turn (thousands arrive at once). */
+let states: NextHopState[] = [];
+function reportState(st: NextHopState): void {
+  if (states.length === 0)
+    setImmediate(() => {
+      ribPort?.postMessage({ t: 'nh-state', states });
+      states = [];
+    });
+  states.push(st);
+}
+
 function nextHopState(gateway: string, r: Resolution | null): NextHopState {
   return r ? { gateway, reachable: true, cost: r.metric, via: r.via } : { gateway, reachable: false };
 }
@@ -65,7 +76,7 @@ async function start(m: Extract<ToFib, { t: 'start' }>): Promise<void> {
   fib = new FibReconciler(new NetlinkFib(), {
     scope: { protocol, tables: [table] },
     onLink: (link, up) => main.postMessage({ t: 'link', name: link.name, ifindex: link.ifindex, up } satisfies FromFib),
-    onResolution: (gateway, r) => ribPort?.postMessage({ t: 'nh-state', states: [nextHopState(gateway, r)] }),
+    onResolution: (gateway, r) => reportState(nextHopState(gateway, r)),
   });
   await fib.start({ sweep: false });
   const adopted = fib.staleRoutes;

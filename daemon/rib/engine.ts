@@ -101,8 +101,9 @@ export class RouteEngine {
    * A next hop not (yet) known counts as reachable: without a FIB (--no-fib) nothing answers.
    */
   private readonly nhState = new Map<string, NextHopState>();
-  /** Next hops already handed to the FIB thread for tracking. */
-  private readonly tracked = new Set<NextHop>();
+  /** Next hops handed to the FIB thread for tracking, by gateway text (several per v6 global). */
+  private readonly tracked = new Map<string, NextHop[]>();
+  private readonly trackedNh = new Set<NextHop>();
   /**
    * RFC 4724 §4.2 (receiving speaker): the previous session of a restarting peer, by name. Its
    * routes stay in the Loc-RIB (and the kernel) until the new session re-announces or withdraws
@@ -111,6 +112,13 @@ export class RouteEngine {
   private readonly stale = new Map<string, PeerState>();
   /** RFC 4724 §4.1 (restarting speaker): peers whose End-of-RIB we wait for before sending. */
   private deferring: Set<string> | null = null;
+  /**
+   * Kernel changes and next hops to track, sent once per turn of the worker's loop: a burst of
+   * one-prefix UPDATEs (a 5,000-node cluster) is a few messages to the FIB thread, not 5,000.
+   */
+  private fibOut: FibChange[] = [];
+  private trackOut: string[] = [];
+  private outScheduled = false;
 
   constructor(
     private readonly emit: Emit,
@@ -346,6 +354,8 @@ export class RouteEngine {
   private endDeferral(reason: 'end-of-rib' | 'deadline'): void {
     if (!this.deferring) return;
     this.deferring = null;
+    // The kernel must have every re-learned route before it sweeps the ones not re-learned.
+    this.flushOut();
     this.emit({ t: 'restart-complete', reason });
     for (const p of this.peers.values()) this.pump(p);
   }
@@ -370,10 +380,17 @@ export class RouteEngine {
 
   /** Hands a learned next hop to the FIB thread once, to be resolved and watched. */
   private track(nh: NextHop): NextHop {
-    if (!this.tracked.has(nh)) {
-      this.tracked.add(nh);
-      const gw = ipToString(nh.global);
-      if (gw !== '::' && gw !== '0.0.0.0') this.emit({ t: 'track', gateways: [gw] });
+    if (this.trackedNh.has(nh)) return nh;
+    this.trackedNh.add(nh);
+    const gw = ipToString(nh.global);
+    const list = this.tracked.get(gw);
+    if (list) list.push(nh);
+    else {
+      this.tracked.set(gw, [nh]);
+      if (gw !== '::' && gw !== '0.0.0.0') {
+        this.trackOut.push(gw);
+        this.scheduleOut();
+      }
     }
     return nh;
   }
@@ -390,21 +407,22 @@ export class RouteEngine {
 
   /** The FIB thread resolved next hops anew: rebuild the paths through those that changed. */
   private nextHopStates(states: readonly NextHopState[]): void {
-    const moved = new Set<string>();
+    const moved = new Set<NextHop>();
     for (const st of states) {
       const old = this.nhState.get(st.gateway);
       this.nhState.set(st.gateway, st);
-      if (old ? old.reachable !== st.reachable || old.cost !== st.cost : !st.reachable || st.cost !== undefined) moved.add(st.gateway);
+      if (old ? old.reachable !== st.reachable || old.cost !== st.cost : !st.reachable || st.cost !== undefined) for (const nh of this.tracked.get(st.gateway) ?? []) moved.add(nh);
     }
+    // One walk for the whole batch (thousands of next hops resolve at once in a big cluster).
     if (moved.size > 0) this.walk(this.rebuild(moved));
   }
 
-  /** Re-evaluates every stored path whose next hop is in `gateways` (policy included). */
-  private *rebuild(gateways: ReadonlySet<string>): Generator<PrefixKey | null> {
+  /** Re-evaluates every stored path whose next hop is in `moved` (policy included). */
+  private *rebuild(moved: ReadonlySet<NextHop>): Generator<PrefixKey | null> {
     for (const p of [...this.peers.values()]) {
       for (const [ak, e] of p.adjIn) {
         if (this.peers.get(p.info.peer) !== p) break; // the session went down during the walk
-        if (!gateways.has(ipToString(e.path.nextHop.global))) continue;
+        if (!moved.has(e.path.nextHop)) continue;
         const k = baseKey(ak);
         if (k === null) continue;
         const path = e.path.with({ ineligible: Ineligible.None, igpCost: undefined, ...this.reach(e.path.nextHop, e.path.ineligible === Ineligible.AsLoop) });
@@ -564,10 +582,31 @@ export class RouteEngine {
         this.installed.add(k);
       } else if (this.installed.delete(k)) fib.push({ prefix: formatKey(k), nexthops: [] });
     }
-    if (fib.length) this.emit({ t: 'fib', changes: fib });
+    if (fib.length) {
+      for (const c of fib) this.fibOut.push(c);
+      this.scheduleOut();
+    }
     for (const p of this.peers.values()) {
       for (const k of keys) p.out.mark(k);
       this.schedulePump(p);
+    }
+  }
+
+  private scheduleOut(): void {
+    if (this.outScheduled) return;
+    this.outScheduled = true;
+    this.defer(() => this.flushOut());
+  }
+
+  private flushOut(): void {
+    this.outScheduled = false;
+    if (this.trackOut.length > 0) {
+      this.emit({ t: 'track', gateways: this.trackOut });
+      this.trackOut = [];
+    }
+    if (this.fibOut.length > 0) {
+      this.emit({ t: 'fib', changes: this.fibOut });
+      this.fibOut = [];
     }
   }
 

@@ -289,7 +289,12 @@ test('RFC 9687: a peer that reads nothing for twice the hold time is dropped (Ce
     peer.sock.pause();
     const frame = new Uint8Array(4096).fill(0xff);
     frame.set([0x10, 0x00, 2], 16);
-    for (let i = 0; i < 64 && (b.connection?.queued ?? 0) <= 1 << 20; i++) b.sendUpdates(new Array<Uint8Array>(64).fill(frame));
+    // Writes of one loop turn leave together (connection.ts corks them): let each batch reach the
+    // kernel before judging the backlog, until the kernel's buffers are full and 1 MiB waits here.
+    for (let i = 0; i < 256 && (b.connection?.queued ?? 0) <= 1 << 20; i++) {
+      b.sendUpdates(new Array<Uint8Array>(64).fill(frame));
+      await new Promise((r) => setImmediate(r));
+    }
     const blockedAt = Date.now();
     await until('send hold expiry', () => pb.downs.length > 0, 9000);
     const elapsed = Date.now() - blockedAt;
