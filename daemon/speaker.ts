@@ -188,7 +188,9 @@ export class Speaker {
   private removePeer(name: string, message: string, subcode: number): void {
     const e = this.peers.get(name);
     if (!e) return;
-    e.session.stop(message, subcode);
+    // RFC 8538 §5: a de-configured peer must not keep our routes as stale: Hard Reset. A session
+    // restarted for a configuration change keeps graceful restart (its routes come right back).
+    e.session.stop(message, subcode, subcode === CeaseSubcode.PeerDeconfigured);
     setTimeout(() => e.session.destroy(), 1000).unref();
     this.peers.delete(name);
     if (this.byAddress.get(canonical(e.cfg.address)) === e) this.byAddress.delete(canonical(e.cfg.address));

@@ -101,11 +101,16 @@ export class Session {
     this.fire(this.main, this.cfg.passive ? { type: 'ManualStart_with_PassiveTcpEstablishment' } : { type: 'ManualStart' });
   }
 
-  /** ManualStop: Cease/Administrative Shutdown (RFC 9003 text) and no restart. */
-  stop(message?: string, subcode: number = CeaseSubcode.AdministrativeShutdown): void {
+  /**
+   * ManualStop: Cease/Administrative Shutdown (RFC 9003 text) and no restart. `hardReset`: the
+   * peer must not keep our routes for a graceful restart (RFC 8538 §3: sent as Cease/Hard Reset
+   * carrying the cause when both sides set the N bit).
+   */
+  stop(message?: string, subcode: number = CeaseSubcode.AdministrativeShutdown, hardReset = false): void {
     this.stopped = true;
-    if (this.fork) this.fire(this.fork, { type: 'ManualStop', subcode, ...(message ? { message } : {}) });
-    this.fire(this.main, { type: 'ManualStop', subcode, ...(message ? { message } : {}) });
+    const e = { type: 'ManualStop' as const, subcode, ...(message ? { message } : {}), ...(hardReset ? { hardReset } : {}) };
+    if (this.fork) this.fire(this.fork, e);
+    this.fire(this.main, e);
     this.clearTimer();
   }
 

@@ -710,7 +710,14 @@ export class RouteEngine {
   }
 }
 
+/** The kernel's view of a next hop, made once per interned NextHop (shared by its routes). */
+const fibNextHops = new WeakMap<NextHop, { gateway: string; linkLocal?: string }>();
 function fibNextHop(nh: NextHop): { gateway: string; linkLocal?: string } {
-  return nh.linkLocal ? { gateway: ipToString(nh.global), linkLocal: ipToString(nh.linkLocal) } : { gateway: ipToString(nh.global) };
+  let f = fibNextHops.get(nh);
+  if (!f) {
+    f = nh.linkLocal ? { gateway: ipToString(nh.global), linkLocal: ipToString(nh.linkLocal) } : { gateway: ipToString(nh.global) };
+    fibNextHops.set(nh, f);
+  }
+  return f;
 }
 

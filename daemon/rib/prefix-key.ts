@@ -74,6 +74,12 @@ export function keyToPrefix(k: PrefixKey): Prefix {
 
 /** "10.1.0.0/24", "fd00:1::/64". */
 export function formatKey(k: PrefixKey): string {
+  if (typeof k === 'number') {
+    // IPv4 without the Prefix object: a million kernel changes format a million of these.
+    const len = k % 64;
+    const v = (k - len) / 64;
+    return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}/${len}`;
+  }
   const p = keyToPrefix(k);
   return `${ipToString(p.addr)}/${p.len}`;
 }
