@@ -4,9 +4,17 @@
  * child process, prints a Markdown table and writes the results as one small JSON file to
  * test/bench/results/<timestamp>.json.
  *
- * Flags: --only decode|keepalive   --prefixes N (table size, default 1000000)
+ * With `--only harness` (or in a full run) it drives the shared side-by-side harness
+ * (../shared/bench/run.sh) on rackroute (test/bench/rackroute, rackroute-nokernel) against the
+ * kernel's `ip -batch` baselines, BIRD, FRR, GoBGP and OpenBGPD, for cluster-5k, cluster-50k,
+ * table-100k and table-1m, appending to test/bench/results/harness-<date>.jsonl; `--only fib`
+ * runs the FIB installation benchmark (test/bench/fib.ts) against `ip -batch`.
+ *
+ * Flags: --only decode|keepalive|harness|fib   --prefixes N (table size, default 1000000)
  *        --cluster N (one-per-UPDATE workload of decode, default 50000)   --reps N (default 5)
  *        --timeout S (keepalive: give up waiting for the table after S s, default 300)
+ *        --workloads a,b (harness: default cluster-5k,cluster-50k,table-100k,table-1m)
+ *        --targets a,b (harness: default kernel,kernel-nh,bird,frr,gobgp,openbgpd + rackroute's two)
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,8 +23,13 @@ import { fileURLToPath } from 'node:url';
 import type { DecodeResult } from './decode.js';
 import type { GapStats, KeepaliveResult } from './keepalive-gap.js';
 
+type Only = 'decode' | 'keepalive' | 'harness' | 'fib';
+const ONLY: readonly Only[] = ['decode', 'keepalive', 'harness', 'fib'];
+
 interface Opts {
-  only?: 'decode' | 'keepalive';
+  only?: Only;
+  workloads: string[];
+  targets?: string[];
   prefixes: number;
   cluster: number;
   reps: number;
@@ -24,13 +37,14 @@ interface Opts {
 }
 
 function parseArgs(argv: readonly string[]): Opts {
-  const o: Opts = { prefixes: 1_000_000, cluster: 50_000, reps: 5, timeout: 300 };
+  const o: Opts = { prefixes: 1_000_000, cluster: 50_000, reps: 5, timeout: 300, workloads: ['cluster-5k', 'cluster-50k', 'table-100k', 'table-1m'] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[++i];
-    if (k === '--only' && (v === 'decode' || v === 'keepalive')) o.only = v;
+    if (k === '--only' && ONLY.includes(v as Only)) o.only = v as Only;
+    else if ((k === '--workloads' || k === '--targets') && v) o[k.slice(2) as 'workloads'] = v.split(',');
     else if ((k === '--prefixes' || k === '--cluster' || k === '--reps' || k === '--timeout') && v !== undefined && /^[1-9]\d*$/.test(v)) o[k.slice(2) as 'prefixes'] = Number(v);
-    else throw new Error(`bench: bad argument ${String(k)} ${String(v)} (--only decode|keepalive, --prefixes N, --cluster N, --reps N, --timeout S)`);
+    else throw new Error(`bench: bad argument ${String(k)} ${String(v)} (--only ${ONLY.join('|')}, --prefixes N, --cluster N, --reps N, --timeout S, --workloads a,b, --targets a,b)`);
   }
   return o;
 }
@@ -93,10 +107,38 @@ function meta(): Record<string, unknown> {
   return { time: new Date().toISOString(), loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', kernel: os.release(), memMiB: Math.round(os.totalmem() / 2 ** 20), commit };
 }
 
+/** Runs a command with inherited output; rejects on a non-zero exit. */
+function run(cmd: string, args: string[]): Promise<void> {
+  process.stderr.write(`$ ${cmd} ${args.join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: 'inherit' });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${String(code)}`))));
+  });
+}
+
+/** The shared harness, one workload per call (its README: one rep per call for the big ones). */
+async function harness(o: Opts): Promise<string> {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const targets = o.targets ?? ['kernel', 'kernel-nh', 'bird', 'frr', 'gobgp', 'openbgpd', `${root}test/bench/rackroute`, `${root}test/bench/rackroute-nokernel`];
+  const out = `${root}test/bench/results/harness-${new Date().toISOString().slice(0, 10)}.jsonl`;
+  for (const w of o.workloads) {
+    const reps = w.endsWith('-1m') || w.endsWith('-50k') ? 1 : 3;
+    await run(`${root}../shared/bench/run.sh`, ['--targets', targets.join(','), '--workload', w, '--reps', String(reps), '--out', out]);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const result: Record<string, unknown> = { meta: meta(), options: o };
   const rows: string[][] = [];
+  if (o.only === 'harness' || o.only === 'fib') {
+    if (process.getuid?.() !== 0) throw new Error(`bench: --only ${o.only} needs root (network namespaces)`);
+    if (o.only === 'fib') return run(process.execPath, [fileURLToPath(new URL('./fib.js', import.meta.url))]);
+    process.stdout.write(`\nharness results: ${await harness(o)}\n`);
+    return;
+  }
   if (o.only !== 'keepalive') {
     const d = await child<DecodeResult>('./decode.js', ['--expose-gc'], ['--prefixes', String(o.prefixes), '--cluster', String(o.cluster), '--reps', String(o.reps)]);
     result['decode'] = d;
@@ -114,6 +156,10 @@ async function main(): Promise<void> {
   result['loadavgAfter'] = os.loadavg().map((x) => Math.round(x * 100) / 100);
   writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
   process.stdout.write(`\n${table(rows)}\n\nresults: ${file}\n`);
+  if (o.only === undefined) {
+    await run(process.execPath, [fileURLToPath(new URL('./fib.js', import.meta.url))]);
+    process.stdout.write(`\nharness results: ${await harness(o)}\n`);
+  }
 }
 
 main().catch((err: unknown) => {
