@@ -1,7 +1,7 @@
 /**
  * Old config x new config -> what a reload must do: per peer add / remove / restart /
  * inPlace / unchanged, plus global actions (restart every session, rebind the BGP listener,
- * reopen the control socket), originated prefix changes and policy changes (which peers must
+ * reopen the control socket or the metrics listener), originated prefix changes and policy changes (which peers must
  * have their routes re-run through import or export policy). Peers are matched by name; a
  * renamed peer is a remove plus an add. Input: two valid Configs. Output: a ConfigDiff for the
  * peer manager and the route engine. Pure: no I/O.
@@ -12,7 +12,7 @@
  */
 import {
   DEFAULT_POLICY,
-  type BgpConfig, type Config, type ControlConfig, type LogConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
+  type BgpConfig, type Config, type ControlConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
 } from './schema.js';
 
 export type PeerFieldClass = 'identity' | 'restart' | 'inPlace';
@@ -49,12 +49,13 @@ export const PEER_FIELD_CLASS: Readonly<Record<keyof PeerConfig, PeerFieldClass>
   maxPrefix: 'inPlace', // a lower limit is applied to the current count at once
 };
 
-export type GlobalAction = 'restartAll' | 'relisten' | 'reopenControl' | 'inPlace';
+export type GlobalAction = 'restartAll' | 'relisten' | 'reopenControl' | 'reopenMetrics' | 'inPlace';
 
 export type GlobalPath =
   | `node.${keyof NodeConfig}`
   | `bgp.${keyof BgpConfig}`
   | `control.${keyof ControlConfig}`
+  | `metrics.${keyof MetricsConfig}`
   | `log.${keyof LogConfig}`;
 
 /** What a change of each global field needs (peers and originate are diffed separately). */
@@ -72,6 +73,9 @@ export const GLOBAL_FIELD_CLASS: Readonly<Record<GlobalPath, GlobalAction>> = {
   'bgp.minHoldTime': 'inPlace', // checked against the next OPEN received
   'control.socket': 'reopenControl',
   'control.group': 'reopenControl',
+  // The HTTP listener is closed and opened anew; the metrics themselves carry on.
+  'metrics.enabled': 'reopenMetrics',
+  'metrics.listen': 'reopenMetrics',
   'log.level': 'inPlace',
 };
 
@@ -109,6 +113,8 @@ export interface ConfigDiff {
   restartAll: boolean;
   relisten: boolean;
   reopenControl: boolean;
+  /** Close the metrics/health HTTP listener and open it with the new settings. */
+  reopenMetrics: boolean;
   /** Originate changes are always applied in place. */
   originate: OriginateDiff;
   /** Policy changes are always applied in place. */
@@ -136,6 +142,7 @@ export function diffConfig(old: Config, next: Config): ConfigDiff {
     restartAll,
     relisten: global.some((g) => g.action === 'relisten'),
     reopenControl: global.some((g) => g.action === 'reopenControl'),
+    reopenMetrics: global.some((g) => g.action === 'reopenMetrics'),
     originate,
     policies,
     peers,

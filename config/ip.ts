@@ -90,3 +90,26 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
 export function isUnspecified(addr: IpAddr): boolean {
   return addr.bytes.every((b) => b === 0);
 }
+
+/** A listening endpoint: canonical address and port. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `10.0.0.1:9180` or `[fd00::1]:9180` (RFC 3986 §3.2.2 brackets); port 1..65535. */
+export function parseHostPort(text: string): HostPort | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(text);
+  const raw = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (raw === undefined || !(port >= 1 && port <= 65535)) return undefined;
+  const addr = parseIp(raw);
+  // IPv6 only in brackets, IPv4 only without: `[10.0.0.1]:1` and `::1:9180` are ambiguous.
+  if (!addr || (addr.family === 6) !== (m?.[1] !== undefined)) return undefined;
+  return { host: formatIp(addr), port };
+}
+
+/** Canonical `address:port` text (IPv6 in brackets). */
+export function formatHostPort(hp: HostPort): string {
+  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+}

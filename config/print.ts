@@ -16,6 +16,7 @@ export function printConfig(config: Config): string {
     peers: config.peers.map(printPeer),
     bgp: { ...config.bgp, listenAddresses: [...config.bgp.listenAddresses] },
     control: pick(config.control, ['socket', 'group']),
+    metrics: pick(config.metrics, KEYS.metrics),
     log: { level: config.log.level },
   };
   return stringify(doc, { lineWidth: 0, indent: 2, indentSeq: true, flowCollectionPadding: false });

@@ -196,6 +196,15 @@ export interface LogConfig {
   level: LogLevel;
 }
 
+/** Prometheus metrics and health endpoints over HTTP (daemon/metrics/server.ts). */
+export interface MetricsConfig {
+  /** Serve /metrics, /healthz and /readyz. */
+  enabled: boolean;
+  /** `address:port`, canonical (IPv6 in brackets: `[::1]:9180`). Loopback by default: the
+   *  numbers name peers and prefixes, so exposing them is the operator's explicit choice. */
+  listen: string;
+}
+
 export interface Config {
   node: NodeConfig;
   originate: OriginatePrefix[];
@@ -204,6 +213,7 @@ export interface Config {
   peers: PeerConfig[];
   bgp: BgpConfig;
   control: ControlConfig;
+  metrics: MetricsConfig;
   log: LogConfig;
 }
 
@@ -255,6 +265,9 @@ export const CONTROL_DEFAULTS: ControlConfig = { socket: '/run/rackroute/rackrou
 
 export const LOG_DEFAULTS: LogConfig = { level: 'info' };
 
+/** 9180: next to BIRD/FRR exporters' usual ports, unused by Kubernetes node components. */
+export const METRICS_DEFAULTS: MetricsConfig = { enabled: true, listen: '127.0.0.1:9180' };
+
 /** RFC 1997 / RFC 3765 / RFC 7999 well-known communities accepted by name. */
 export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
   'no-export': 0xffffff01,
@@ -266,7 +279,7 @@ export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
 
 /** Keys accepted in each mapping, in canonical (printing) order. */
 export const KEYS = {
-  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'control', 'log'],
+  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'control', 'metrics', 'log'],
   node: ['routerId', 'asn', 'clusterId', 'hostname', 'podNetworks', 'exportLearned'],
   originate: ['prefix', 'communities', 'largeCommunities'],
   peer: [
@@ -288,6 +301,7 @@ export const KEYS = {
   gracefulRestart: ['enabled', 'restartTime'],
   bgp: ['listen', 'listenAddresses', 'listenPort', 'minHoldTime', 'extendedMessage'],
   control: ['socket', 'group'],
+  metrics: ['enabled', 'listen'],
   log: ['level'],
 } as const satisfies Record<string, readonly string[]>;
 

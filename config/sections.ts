@@ -1,6 +1,6 @@
 /**
  * Reads the document root and each top-level section (node, originate, policies, peers, bgp,
- * control, log) into a Config, applying the defaults from schema.ts. Input: the root Val of a parsed
+ * control, metrics, log) into a Config, applying the defaults from schema.ts. Input: the root Val of a parsed
  * YAML document. Output: a Config with placeholders where values were refused (their paths are
  * in ctx.bad, their errors in ctx.errors). Pure: no I/O.
  */
@@ -12,12 +12,12 @@ import {
 import { readPeer } from './peer.js';
 import { readPolicies } from './policy.js';
 import {
-  BGP_DEFAULTS, CONTROL_DEFAULTS, KEYS, LOG_DEFAULTS, LOG_LEVELS,
-  type BgpConfig, type Config, type ControlConfig, type LogConfig, type NodeConfig, type OriginatePrefix,
+  BGP_DEFAULTS, CONTROL_DEFAULTS, KEYS, LOG_DEFAULTS, LOG_LEVELS, METRICS_DEFAULTS,
+  type BgpConfig, type Config, type ControlConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix,
 } from './schema.js';
 import {
   ASN_ALLOWED, readAbsolutePath, readAsn, readCidr, readCommunity, readGroup, readHostname, readIp,
-  readLargeCommunity, readRouterId,
+  readLargeCommunity, readListen, readRouterId,
 } from './values.js';
 
 export function readConfig(ctx: Ctx, root: Val): Config {
@@ -41,6 +41,7 @@ export function readConfig(ctx: Ctx, root: Val): Config {
     peers: section('peers', (v) => readEach(ctx, v, 'peer mappings', readPeer), d.peers),
     bgp: section('bgp', (v) => readBgp(ctx, v), d.bgp),
     control: section('control', (v) => readControl(ctx, v), d.control),
+    metrics: section('metrics', (v) => readMetrics(ctx, v), d.metrics),
     log: section('log', (v) => readLog(ctx, v), d.log),
   };
 }
@@ -54,6 +55,7 @@ function placeholderConfig(): Config {
     peers: [],
     bgp: copyBgp(BGP_DEFAULTS),
     control: { ...CONTROL_DEFAULTS },
+    metrics: { ...METRICS_DEFAULTS },
     log: { ...LOG_DEFAULTS },
   };
 }
@@ -135,6 +137,15 @@ function readControl(ctx: Ctx, v: Val): ControlConfig {
   const group = groupVal && readGroup(ctx, groupVal);
   if (group !== undefined) out.group = group;
   return out;
+}
+
+function readMetrics(ctx: Ctx, v: Val): MetricsConfig {
+  const e = readMap(ctx, v, KEYS.metrics);
+  if (!e) return { ...METRICS_DEFAULTS };
+  return {
+    enabled: optional(e, 'enabled', (x) => readBool(ctx, x), METRICS_DEFAULTS.enabled),
+    listen: optional(e, 'listen', (x) => readListen(ctx, x), METRICS_DEFAULTS.listen),
+  };
 }
 
 function readLog(ctx: Ctx, v: Val): LogConfig {

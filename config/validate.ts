@@ -1,12 +1,12 @@
 /**
  * Cross-field and cross-entry checks on a Config (OpenBGPD neighbor_consistent, BIRD
  * cf_error): unique peers, sane addresses, non-overlapping originated prefixes and pod networks,
- * timer relations, listener layout, policy references, unreachable policy rules and iBGP-only
- * peer options. Field-level ranges are checked while reading (peer.ts,
+ * timer relations, listener layout (BGP and metrics), policy references, unreachable policy
+ * rules and iBGP-only peer options. Field-level ranges are checked while reading (peer.ts,
  * sections.ts). Input: a Config plus where its paths are in the file. Output: ConfigError[]
  * naming what is allowed. Pure: no I/O.
  */
-import { cidrsOverlap, isUnspecified, parseCidr, parseIp, type Cidr, type IpAddr } from './ip.js';
+import { cidrsOverlap, formatHostPort, isUnspecified, parseCidr, parseHostPort, parseIp, type Cidr, type IpAddr } from './ip.js';
 import { DEFAULT_POLICY, POD_ROUTE_MAX_LEN, type Config, type ConfigError, type PeerConfig, type PolicyRule } from './schema.js';
 
 export interface SourceInfo {
@@ -33,6 +33,7 @@ export function validateConfig(config: Config, source: SourceInfo = NO_SOURCE): 
   checkOriginate(config, ok, report);
   checkPolicies(config, ok, report);
   checkListener(config, ok, report);
+  checkMetricsListen(config, ok, report);
   config.peers.forEach((peer, i) => checkPeer(config, peer, `peers[${i}]`, ok, report));
   checkPeersUnique(config.peers, ok, report);
   return errors;
@@ -126,6 +127,22 @@ function checkListener(config: Config, ok: (p: string) => boolean, report: Repor
       report(`bgp.listenAddresses[${i}]`, `${bgp.listenAddresses[i]} is already covered by ${w} (either the wildcard or specific addresses)`);
     }
   });
+}
+
+/** The metrics listener cannot share the BGP listener's port on an address the BGP one binds. */
+function checkMetricsListen(config: Config, ok: (p: string) => boolean, report: Report): void {
+  const { bgp, metrics } = config;
+  if (!metrics.enabled || !bgp.listen || !ok('metrics.listen') || !ok('bgp.listenAddresses') || !ok('bgp.listenPort')) return;
+  const hp = parseHostPort(metrics.listen);
+  const host = hp && parseIp(hp.host);
+  if (!hp || !host || hp.port !== bgp.listenPort) return;
+  const clash = bgp.listenAddresses.find((text) => {
+    const a = parseIp(text);
+    return a !== undefined && (text === hp.host || covers(a, host) || covers(host, a));
+  });
+  if (clash !== undefined) {
+    report('metrics.listen', `${metrics.listen} takes bgp.listenPort ${bgp.listenPort} on ${clash}, where BGP listens (another port, e.g. ${formatHostPort({ host: hp.host, port: 9180 })})`);
+  }
 }
 
 function covers(wildcard: IpAddr, addr: IpAddr): boolean {

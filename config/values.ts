@@ -3,7 +3,7 @@
  * names, file paths. Each returns the canonical form or reports "X is not allowed (what is)".
  * Input: Vals from reader.ts. Output: canonical strings and numbers for sections.ts. Pure.
  */
-import { canonicalIp, formatCidr, parseCidr, parseIPv4 } from './ip.js';
+import { canonicalIp, formatCidr, formatHostPort, parseCidr, parseHostPort, parseIPv4 } from './ip.js';
 import { fail, readInt, readString, refuse, type Ctx, type Val } from './reader.js';
 import { communityValue, largeCommunityValue, type PeerAsn } from './schema.js';
 import { isScalar } from 'yaml';
@@ -91,4 +91,11 @@ export function readGroup(ctx: Ctx, v: Val): string | undefined {
   if (typeof raw === 'number') return readInt(ctx, v, (n) => n >= 0 && n < 0xffffffff, 'group name or gid')?.toString();
   const allowed = 'group name (letters, digits, _ -) or gid';
   return readString(ctx, v, allowed, (s) => /^[A-Za-z_][A-Za-z0-9_-]{0,31}$|^[0-9]{1,10}$/.test(s));
+}
+
+/** A listening endpoint `address:port` in canonical form (IPv6 in brackets). */
+export function readListen(ctx: Ctx, v: Val): string | undefined {
+  const s = readString(ctx, v, 'address:port such as 127.0.0.1:9180 or [::1]:9180, port 1..65535', (t) => parseHostPort(t) !== undefined);
+  const hp = s === undefined ? undefined : parseHostPort(s);
+  return hp && formatHostPort(hp);
 }

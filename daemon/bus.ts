@@ -5,6 +5,7 @@
  */
 import type { WireError } from '../peers/wire/errors.js';
 import type { Config } from '../config/schema.js';
+import type { ThreadStatsMessage } from './metrics/loop-lag.js';
 
 /** What the route engine needs to know about an Established session. */
 export interface PeerSessionInfo {
@@ -102,7 +103,10 @@ export type ToEngine =
    */
   | { t: 'restarting'; peers: readonly string[] }
   | { t: 'restart-deadline' }
-  /** `buf` holds the UPDATE body from byte `offset` on (the whole frame, header skipped, no copy). */
+  /**
+   * `buf` holds the UPDATE body from byte `offset` on (the whole frame, header skipped, no copy).
+   * `receivedAt`: when the session engine read it (metrics/observer.ts wallClockMs).
+   */
   | { t: 'update'; peer: string; session: number; buf: ArrayBuffer; offset: number; receivedAt: number }
   | { t: 'route-refresh'; peer: string; session: number; afi: number; safi: number }
   | { t: 'xoff'; peer: string; session: number }
@@ -129,7 +133,11 @@ export type FromEngine =
   | { t: 'reset'; peer: string; session: number; error: WireError; holdDownMs?: number | null }
   | { t: 'query-result'; id: number; result: unknown }
   /** Best-path changes for the kernel FIB (locally originated prefixes never appear). */
-  | { t: 'fib'; changes: FibChange[] }
+  /**
+   * `stamps` (metrics, update-to-kernel latency): (index, receivedAt) pairs — changes[index..]
+   * up to the next pair came from an UPDATE read at receivedAt (wall-clock ms; -1: no UPDATE).
+   */
+  | { t: 'fib'; changes: FibChange[]; stamps?: number[] }
   /** Next hops for the FIB thread to resolve and watch (answered with `nh-state`). */
   | { t: 'track'; gateways: string[] }
   /** RFC 4724 §4.1: the restart is over (End-of-RIB from every peer, or the deadline): sweep
@@ -138,4 +146,6 @@ export type FromEngine =
   /** `count` UPDATEs of this session have been processed (read-side flow control). */
   | { t: 'ack'; peer: string; session: number; count: number }
   | { t: 'stats'; peer: string; session: number; received: number; accepted: number; advertised: number }
+  /** The worker's event-loop lag and heap, every second (daemon/metrics/loop-lag.ts). */
+  | ThreadStatsMessage
   | { t: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; event: string; fields: Record<string, unknown> };

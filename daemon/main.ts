@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `rackrouted`: the daemon's entry point. Parses flags, loads and validates the config
- * (`--check` stops there), starts the BGP speaker and the control socket, and on SIGTERM/SIGINT
- * sends every peer Cease/Administrative Shutdown with a reason (RFC 9003) before exiting.
+ * (`--check` stops there), starts the metrics/health listener, the BGP speaker and the control
+ * socket, and on SIGTERM/SIGINT sends every peer Cease/Administrative Shutdown with a reason
+ * (RFC 9003) before exiting.
  */
 import { readFileSync } from 'node:fs';
 import { runCheck } from '../config/check.js';
@@ -10,6 +11,7 @@ import { loadConfigFile } from '../config/load.js';
 import { DEFAULT_CONFIG_PATH, formatError } from '../config/schema.js';
 import { ControlServer } from './control/server.js';
 import { createLogger, type Logger } from './log.js';
+import { startMetrics, type MetricsService } from './metrics/service.js';
 import { Speaker } from './speaker.js';
 
 const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--no-fib] [--version]
@@ -50,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = createLogger(config.log.level);
   const speaker = new Speaker(config, log, { fib });
+  // First, so /healthz and /readyz answer (503 with the reason) while the rest starts.
+  const metrics = await startMetrics(config.metrics, speaker, log, { version: version() });
   const control = new ControlServer(
     config.control.socket,
     {
@@ -68,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
   );
   await speaker.start();
   await control.start();
+  await metrics.started();
   log.info({ event: 'daemon.started', version: version(), routerId: config.node.routerId, asn: config.node.asn, peers: config.peers.length }, 'rackrouted started');
 
   let stopping = false;
@@ -78,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     void (async () => {
       await speaker.stop(`rackrouted shutting down (${signal})`);
       await control.stop();
+      await metrics.stop();
       process.exit(0);
     })();
   };
@@ -90,21 +96,23 @@ async function main(argv: string[]): Promise<number> {
       return;
     }
     reloading = true;
-    void reload(configPath, speaker, log).finally(() => (reloading = false));
+    void reload(configPath, speaker, log, metrics).finally(() => (reloading = false));
   });
   return -1;
 }
 
 /** Re-reads the file; a bad file is rejected with its errors and the running config stays. */
-async function reload(configPath: string, speaker: Speaker, log: Logger): Promise<void> {
+async function reload(configPath: string, speaker: Speaker, log: Logger, metrics: MetricsService): Promise<void> {
   const { config, errors } = await loadConfigFile(configPath);
   if (!config || errors.length > 0) {
-    log.error({ event: 'config.reload.rejected', errors: errors.map(formatError) }, `new configuration rejected, keeping the running one:\n${errors.map(formatError).join('\n')}`);
+    metrics.reloadRejected();
+    log.error({ event: 'config.reload', result: 'rejected', errors: errors.map(formatError) }, `new configuration rejected, keeping the running one:\n${errors.map(formatError).join('\n')}`);
     return;
   }
   const d = await speaker.reload(config);
+  await metrics.reloaded(config, d);
   const summary = d.peers.filter((p) => p.kind !== 'unchanged').map((p) => `${p.name}: ${p.kind}`);
-  log.info({ event: 'config.reload.applied', peers: summary, originate: { add: d.originate.add.length, remove: d.originate.remove.length, change: d.originate.change.length }, global: d.global }, 'configuration reloaded');
+  log.info({ event: 'config.reload', result: 'applied', peers: summary, originate: { add: d.originate.add.length, remove: d.originate.remove.length, change: d.originate.change.length }, global: d.global }, 'configuration reloaded');
 }
 
 main(process.argv.slice(2)).then(

@@ -10,8 +10,7 @@ import { diffConfig, type ConfigDiff } from '../config/diff.js';
 import { Session, type SessionEvents } from '../peers/session.js';
 import { Listener } from '../peers/listener.js';
 import type { Negotiated } from '../peers/negotiate.js';
-import type { DownReason } from '../peers/down.js';
-import { notificationText } from '../peers/down.js';
+import { notificationOf, type DownReason, type NotificationInfo } from '../peers/down.js';
 import { parseIp, ipToString, u32ToIpv4, ipv4ToU32 } from '../peers/wire/ip.js';
 import { CeaseSubcode } from '../peers/wire/constants.js';
 import type { FromEngine, LocalInfo, OriginatedPrefix } from './bus.js';
@@ -21,6 +20,8 @@ import { FibClient } from './kernel/fib-client.js';
 import { sessionConfig } from './peer-config.js';
 import type { Logger } from './log.js';
 import { grSession, keepsRoutes, STALE_PATH_MS, type GrSession } from './graceful.js';
+import { NO_OBSERVER, wallClockMs, type PeerSessionState, type SpeakerObserver } from './metrics/observer.js';
+import { logSessionDown } from './metrics/session-log.js';
 
 const MSG_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-refresh'];
 
@@ -47,7 +48,7 @@ interface PeerEntry {
   gr?: GrSession | null;
   /** RFC 4724 §4.2: bounds how long the peer's stale routes are kept (restart, then stale-path time). */
   staleTimer?: NodeJS.Timeout;
-  lastNotification?: { direction: 'sent' | 'received'; code: number; subcode: number; text: string };
+  lastNotification?: NotificationInfo;
 }
 
 export class Speaker {
@@ -70,6 +71,7 @@ export class Speaker {
     private readonly opts: { fib: boolean } = { fib: true },
   ) {
     this.engine.onMessage((m) => this.fromEngine(m));
+    this.engine.onThreadStats = (sample) => this.observer.threadStats('route-engine', sample);
   }
 
   async start(): Promise<void> {
@@ -140,6 +142,7 @@ export class Speaker {
     const log = this.log.child({ comp: 'fib' });
     this.fib = new FibClient((message) => log.error({ event: 'fib.error', message }, `kernel FIB: ${message}`));
     this.engine.connectFib(this.fib.connect());
+    this.fib.onThreadStats = (sample) => this.observer.threadStats('fib', sample);
     this.fib.onLink = (name, up) => {
       if (!up) this.linkDown(name);
     };
@@ -179,6 +182,23 @@ export class Speaker {
 
   fibCounters(): Promise<unknown> {
     return this.fib ? this.fib.counters() : Promise.resolve(null);
+  }
+
+  // ---- metrics (daemon/metrics/observer.ts ScrapeSource) ----
+
+  /** Told about session events as they happen (daemon/metrics/service.ts sets it). */
+  observer: SpeakerObserver = NO_OBSERVER;
+
+  sessionStates(): PeerSessionState[] {
+    return [...this.peers.values()].map((e) => ({ peer: e.cfg.name, state: e.session.state, families: e.cfg.families }));
+  }
+
+  engineStats(): Promise<unknown> {
+    return this.engine.query({ kind: 'stats' });
+  }
+
+  fibStats(): Promise<unknown> | null {
+    return this.fib ? this.fib.stats() : null;
   }
 
   rib(q: { prefix?: string; limit?: number }): Promise<unknown> {
@@ -248,14 +268,15 @@ export class Speaker {
         }
         const n = notificationOf(reason);
         if (n) e.lastNotification = n;
-        e.log.info({ event: 'session.down', reason, wasEstablished }, `session down: ${describeDown(reason)}`);
+        this.observer.sessionDown(s.cfg.name, reason, wasEstablished);
+        logSessionDown(e.log, s, reason, describeDown(reason), wasEstablished);
       },
       update: (s, body) => {
         // The framer gives every frame its own ArrayBuffer, so it can be transferred, not copied.
         const buf = body.buffer as ArrayBuffer;
         const owned = body.byteOffset + body.byteLength === buf.byteLength ? buf : (body.slice().buffer as ArrayBuffer);
         const offset = owned === buf ? body.byteOffset : 0;
-        this.engine.post({ t: 'update', peer: s.cfg.name, session: s.sessionId, buf: owned, offset, receivedAt: Date.now() }, [owned]);
+        this.engine.post({ t: 'update', peer: s.cfg.name, session: s.sessionId, buf: owned, offset, receivedAt: wallClockMs() }, [owned]);
         const e = this.peers.get(s.cfg.name);
         if (e && e.session === s && ++e.backlog > BACKLOG_HIGH && !e.readPaused) {
           e.readPaused = true;
@@ -270,6 +291,7 @@ export class Speaker {
       message: (s, dir, type) => {
         const e = this.peers.get(s.cfg.name);
         if (!e || e.session !== s) return;
+        this.observer.message(s.cfg.name, dir, type);
         const m = e.messages[dir];
         const name = MSG_NAMES[type] ?? `type-${type}`;
         m[name] = (m[name] ?? 0) + 1;
@@ -435,7 +457,10 @@ export class Speaker {
     // RFC 8538 §3: with the N bit negotiated the Cease still lets the peer keep our routes while
     // we restart; without it a NOTIFICATION would end graceful restart (RFC 4724 §4), so a
     // graceful-restart peer without N just sees the connection close.
-    for (const e of this.peers.values()) if (!e.gr || e.gr.notification) e.session.stop(message, CeaseSubcode.AdministrativeShutdown);
+    for (const e of this.peers.values()) {
+      if (!e.gr || e.gr.notification) e.session.stop(message, CeaseSubcode.AdministrativeShutdown);
+      else e.session.destroy();
+    }
     await this.listener?.close();
     // Give the NOTIFICATIONs a moment to leave before the sockets are destroyed.
     await new Promise((r) => setTimeout(r, 200));
@@ -494,28 +519,6 @@ export function describeDown(r: DownReason): string {
       return 'connection collision: the other connection was kept';
     case 'fsm-error':
       return `unexpected ${r.event} (FSM error 5/${r.subcode})`;
-  }
-}
-
-/** The NOTIFICATION that went with a session going down, if one was sent or received. */
-export function notificationOf(r: DownReason): PeerEntry['lastNotification'] | undefined {
-  const sent = (code: number, subcode: number) => ({ direction: 'sent' as const, code, subcode, text: notificationText(code, subcode) });
-  switch (r.kind) {
-    case 'notification-received':
-      return { direction: 'received', code: r.code, subcode: r.subcode, text: r.text };
-    case 'notification-sent':
-      return { direction: 'sent', code: r.code, subcode: r.subcode, text: r.text };
-    case 'hold-timer-expired':
-      return sent(4, 0); // RFC 4271 §6.5
-    case 'fsm-error':
-      return sent(5, r.subcode); // RFC 6608
-    case 'collision':
-      return sent(6, 7); // RFC 4271 §6.8, RFC 4486
-    case 'admin-stop':
-    case 'auto-stop':
-      return sent(6, r.subcode);
-    case 'connection-failed':
-      return undefined;
   }
 }
 

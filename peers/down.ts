@@ -85,9 +85,44 @@ const SUBCODES: Record<number, Record<number, string>> = {
   7: { 1: 'Invalid Message Length' },
 };
 
+/** Names of an error code and subcode (subcode 0 has none): for logs and metric labels. */
+export function notificationNames(code: number, subcode: number): { code: string; subcode?: string } {
+  const c = CODES[code] ?? `code ${code}`;
+  return subcode === 0 ? { code: c } : { code: c, subcode: SUBCODES[code]?.[subcode] ?? `subcode ${subcode}` };
+}
+
 /** "Cease / Administrative Shutdown", "OPEN Message Error / Bad Peer AS", "code 9 / subcode 1". */
 export function notificationText(code: number, subcode: number): string {
-  const c = CODES[code] ?? `code ${code}`;
-  if (subcode === 0) return c;
-  return `${c} / ${SUBCODES[code]?.[subcode] ?? `subcode ${subcode}`}`;
+  const n = notificationNames(code, subcode);
+  return n.subcode === undefined ? n.code : `${n.code} / ${n.subcode}`;
+}
+
+/** A NOTIFICATION sent or received, as logs, metrics and `rackroute neighbors` show it. */
+export interface NotificationInfo {
+  direction: 'sent' | 'received';
+  code: number;
+  subcode: number;
+  text: string;
+}
+
+/** The NOTIFICATION that went with a session going down, if one was sent or received. */
+export function notificationOf(r: DownReason): NotificationInfo | undefined {
+  const sent = (code: number, subcode: number): NotificationInfo => ({ direction: 'sent', code, subcode, text: notificationText(code, subcode) });
+  switch (r.kind) {
+    case 'notification-received':
+      return { direction: 'received', code: r.code, subcode: r.subcode, text: r.text };
+    case 'notification-sent':
+      return { direction: 'sent', code: r.code, subcode: r.subcode, text: r.text };
+    case 'hold-timer-expired':
+      return sent(4, 0); // RFC 4271 §6.5
+    case 'fsm-error':
+      return sent(5, r.subcode); // RFC 6608
+    case 'collision':
+      return sent(6, 7); // RFC 4271 §6.8, RFC 4486
+    case 'admin-stop':
+    case 'auto-stop':
+      return sent(6, r.subcode);
+    case 'connection-failed':
+      return undefined;
+  }
 }

@@ -44,8 +44,13 @@ export class Listener {
     }
   }
 
+  /**
+   * Stops listening. Does not wait for the connections already handed to sessions (net.Server's
+   * close callback would): those belong to their sessions, which close them as they choose —
+   * with a NOTIFICATION, or silently for a graceful restart.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const s of this.servers) s.close();
     this.servers.length = 0;
   }
 }

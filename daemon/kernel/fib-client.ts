@@ -5,6 +5,7 @@
  */
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { FromFib, ToFib } from './worker.js';
+import type { ThreadSample } from '../metrics/loop-lag.js';
 
 export interface FibStartOptions {
   table?: number;
@@ -22,6 +23,8 @@ export class FibClient {
 
   /** Link state changes seen by the kernel-sync thread. */
   onLink: (name: string, up: boolean) => void = () => {};
+  /** The thread's event-loop lag and heap, every second (daemon/metrics/loop-lag.ts). */
+  onThreadStats: (sample: ThreadSample) => void = () => {};
 
   constructor(private readonly onError: (message: string) => void) {
     this.worker = new Worker(new URL('./worker.js', import.meta.url));
@@ -32,6 +35,7 @@ export class FibClient {
       } else if (m.t === 'started') this.onStarted?.(m);
       else if (m.t === 'error') this.onError(m.message);
       else if (m.t === 'link') this.onLink(m.name, m.up);
+      else if (m.t === 'thread-stats') this.onThreadStats(m.sample);
     });
     this.worker.on('error', (err) => this.onError(err.stack ?? String(err)));
   }
@@ -51,10 +55,19 @@ export class FibClient {
   }
 
   counters(): Promise<unknown> {
+    return this.ask('query');
+  }
+
+  /** Counters plus op and update-to-kernel timing, for the metrics. */
+  stats(): Promise<unknown> {
+    return this.ask('stats');
+  }
+
+  private ask(t: 'query' | 'stats'): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.post({ t: 'query', id });
+      this.post({ t, id });
     });
   }
 

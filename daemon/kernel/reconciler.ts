@@ -28,6 +28,10 @@ export interface ReconcilerOptions {
   onLink?: (link: { ifindex: number; name: string }, up: boolean) => void;
   /** Called when a gateway's resolution is first known and whenever it changes. */
   onResolution?: (gateway: string, r: Resolution | null) => void;
+  /** Metrics (daemon/metrics/fib-timing.ts): each op's kind and latency, after every batch. */
+  onLatency?: (kinds: readonly string[], latencyMs: readonly number[]) => void;
+  /** Metrics: a pass's route ops and their results ('' = done), once the kernel answered. */
+  onRoutesApplied?: (ops: readonly FibOp[], results: readonly string[]) => void;
 }
 
 const SETTLE_FULL_MS = 50;
@@ -82,6 +86,11 @@ export class FibReconciler implements Fib {
   /** Routes of ours found in the kernel at start and not (yet) re-learned: kept until sweep(). */
   get staleRoutes(): number {
     return this.stale.size;
+  }
+
+  /** Routes known to differ from the desired state, queued or being written (drift not yet repaired). */
+  get pendingRoutes(): number {
+    return this.dirty.size + this.inFlight.size;
   }
 
   /** Known gateway resolutions (null: unresolvable). */
@@ -263,6 +272,7 @@ export class FibReconciler implements Fib {
     const res = await this.kernel.applyRoutes(ready, this.encoding);
     for (const k of readyKeys) this.inFlight.delete(k);
     this.record(ready.map((o) => o.op), res);
+    this.opts.onRoutesApplied?.(ready, res.results);
     for (let i = 0; i < ready.length; i++) this.settleRoute(ready[i]!, readyKeys[i]!, res.results[i] ?? 'EIO');
     const gc = this.plan.collect();
     if (gc.length > 0) this.record(gc.map((o) => o.op), await this.kernel.applyNexthops(gc, this.scope.protocol));
@@ -362,6 +372,7 @@ export class FibReconciler implements Fib {
       if (ring.length < cap) ring.push(ms);
       else ring[this.ringAt++ % cap] = ms;
     }
+    this.opts.onLatency?.(kinds, res.latencyMs);
     if (res.resync) this.requestFull();
   }
 

@@ -2,7 +2,7 @@
  * The sync engine's thread: owns the netlink socket and the FIB reconciler (reconciler.ts), so
  * kernel work and its garbage never run on the session thread. Best-path changes arrive from
  * the route engine on a MessagePort of their own (not through the main thread); the main
- * thread starts it, asks for counters and stops it. Stale routes of ours found at start are
+ * thread starts it, asks for counters (and for the metrics, timing: daemon/metrics/) and stops it. Stale routes of ours found at start are
  * kept until `sweepAfterMs` has passed (peers have had time to re-send their tables).
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
@@ -13,11 +13,15 @@ import { NetlinkFib } from './netlink.js';
 import { applySysctls } from './sysctl.js';
 import { RT_TABLE_MAIN, RTPROT_BGP, type FibRoute } from './fib.js';
 import { lowerOwnPriority } from '../thread-priority.js';
+import { FibTiming } from '../metrics/fib-timing.js';
+import { reportThreadStats, type ThreadStatsMessage } from '../metrics/loop-lag.js';
 
 export type ToFib =
   | { t: 'start'; table?: number; protocol?: number; sweepAfterMs: number; enableForwarding: boolean }
   | { t: 'rib-port'; port: MessagePort }
   | { t: 'query'; id: number }
+  /** Counters and timing for the metrics (daemon/metrics/registry.ts), answered as query-result. */
+  | { t: 'stats'; id: number }
   | { t: 'stop' };
 
 export type FromFib =
@@ -26,11 +30,15 @@ export type FromFib =
   | { t: 'query-result'; id: number; result: unknown }
   | { t: 'error'; message: string }
   | { t: 'link'; name: string; ifindex: number; up: boolean }
+  | ThreadStatsMessage
   | { t: 'stopped' };
 
 if (!parentPort) throw new Error('daemon/kernel/worker.ts must run as a worker thread');
 const main = parentPort;
 lowerOwnPriority();
+reportThreadStats((m) => main.postMessage(m satisfies FromFib));
+/** Op latency and update-to-kernel latency for the metrics. */
+const timing = new FibTiming();
 let fib: FibReconciler | null = null;
 let table = RT_TABLE_MAIN;
 let protocol = RTPROT_BGP;
@@ -59,7 +67,9 @@ function toRoute(c: FibChange): FibRoute {
   return { prefix: c.prefix, family, nexthops: c.nexthops.map((n) => ({ gateway: n.gateway })), table, protocol };
 }
 
-function apply(changes: readonly FibChange[]): void {
+/** `stamps`: when the UPDATEs that caused these changes were read (bus.ts, metrics/fib-timing.ts). */
+function apply(changes: readonly FibChange[], stamps?: readonly number[]): void {
+  if (stamps) timing.stamp(changes, stamps);
   if (!fib) {
     early.push([...changes]);
     return;
@@ -77,6 +87,8 @@ async function start(m: Extract<ToFib, { t: 'start' }>): Promise<void> {
     scope: { protocol, tables: [table] },
     onLink: (link, up) => main.postMessage({ t: 'link', name: link.name, ifindex: link.ifindex, up } satisfies FromFib),
     onResolution: (gateway, r) => reportState(nextHopState(gateway, r)),
+    onLatency: (kinds, ms) => timing.latency(kinds, ms),
+    onRoutesApplied: (ops, results) => timing.applied(ops, results),
   });
   await fib.start({ sweep: false });
   const adopted = fib.staleRoutes;
@@ -94,8 +106,8 @@ main.on('message', (m: ToFib) => {
       return;
     case 'rib-port':
       ribPort = m.port;
-      m.port.on('message', (msg: { t: string; changes?: FibChange[]; gateways?: string[] }) => {
-        if (msg.t === 'fib' && msg.changes) apply(msg.changes);
+      m.port.on('message', (msg: { t: string; changes?: FibChange[]; gateways?: string[]; stamps?: number[] }) => {
+        if (msg.t === 'fib' && msg.changes) apply(msg.changes, msg.stamps);
         // RFC 4724 §4.1: every peer has re-sent its table: routes of ours not re-learned go now.
         else if (msg.t === 'restart-complete') void fib?.sweep();
         else if (msg.t === 'track' && msg.gateways) {
@@ -107,6 +119,12 @@ main.on('message', (m: ToFib) => {
     case 'query':
       main.postMessage({ t: 'query-result', id: m.id, result: fib ? { ...fib.counters(), latencySamples: undefined } : null } satisfies FromFib);
       return;
+    case 'stats': {
+      const counters = fib ? { ...fib.counters(), latencySamples: undefined } : null;
+      const result = { counters, staleRoutes: fib?.staleRoutes ?? 0, pendingRoutes: fib?.pendingRoutes ?? 0, timing: timing.snapshot() };
+      main.postMessage({ t: 'query-result', id: m.id, result } satisfies FromFib);
+      return;
+    }
     case 'stop':
       void (fib?.stop() ?? Promise.resolve()).then(() => {
         main.postMessage({ t: 'stopped' } satisfies FromFib);

@@ -5,12 +5,15 @@
  */
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { EngineQuery, FromEngine, ToEngine } from '../bus.js';
+import type { ThreadSample } from '../metrics/loop-lag.js';
 
 export class EngineClient {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, (r: unknown) => void>();
   private listener: (m: FromEngine) => void = () => {};
+  /** The thread's event-loop lag and heap, every second (daemon/metrics/loop-lag.ts). */
+  onThreadStats: (sample: ThreadSample) => void = () => {};
 
   constructor() {
     this.worker = new Worker(new URL('./worker.js', import.meta.url));
@@ -20,6 +23,7 @@ export class EngineClient {
         this.pending.delete(m.id);
         return;
       }
+      if (m.t === 'thread-stats') return this.onThreadStats(m.sample);
       this.listener(m);
     });
     this.worker.on('error', (err) => {

@@ -63,6 +63,8 @@ interface PeerState {
   counters: { updates: number; withdrawals: number; treatAsWithdraw: number; discards: number; asLoops: number; rejected: number };
   /** Accepted (post-policy) prefixes per family, for max-prefix (RFC 4486). */
   maxPrefix: Map<number, MaxPrefixState>;
+  /** Adj-RIB-In entries of IPv6 prefixes (the others are IPv4), for the metrics. */
+  rxV6: number;
   /** Accepted-count changes of the UPDATE being processed, per AFI. */
   delta: Map<number, number>;
 }
@@ -117,6 +119,13 @@ export class RouteEngine {
    * one-prefix UPDATEs (a 5,000-node cluster) is a few messages to the FIB thread, not 5,000.
    */
   private fibOut: FibChange[] = [];
+  /**
+   * Metrics (update-to-kernel latency): (index into fibOut, receivedAt) pairs — the changes from
+   * that index on came from an UPDATE read at receivedAt (-1: from no UPDATE). `receivedAt` is
+   * the time of the UPDATE being handled, if any.
+   */
+  private fibStamps: number[] = [];
+  private receivedAt = -1;
   private trackOut: string[] = [];
   private outScheduled = false;
 
@@ -144,7 +153,10 @@ export class RouteEngine {
       case 'restart-deadline':
         return this.endDeferral('deadline');
       case 'update':
-        return this.update(m.peer, m.session, new Uint8Array(m.buf, m.offset));
+        this.receivedAt = m.receivedAt;
+        this.update(m.peer, m.session, new Uint8Array(m.buf, m.offset));
+        this.receivedAt = -1;
+        return;
       case 'route-refresh':
         return this.routeRefresh(m.peer, m.session, m.afi);
       case 'xoff':
@@ -267,6 +279,7 @@ export class RouteEngine {
       withSelf: new WeakMap(),
       counters: { updates: 0, withdrawals: 0, treatAsWithdraw: 0, discards: 0, asLoops: 0, rejected: 0 },
       maxPrefix: new Map(),
+      rxV6: 0,
       delta: new Map(),
     };
     this.peers.set(info.peer, p);
@@ -531,6 +544,7 @@ export class RouteEngine {
       const path = new Path({ peer: p.ref, attrs: set, nextHop: nh, pathId, ...reach });
       const old = p.adjIn.get(ak);
       if (old) this.store.release(old.stored);
+      else if (n.afi === 2) p.rxV6++;
       stored.refs++;
       const { entry, accepted } = this.importPath(p, n, path, stored);
       p.adjIn.set(ak, entry);
@@ -565,6 +579,7 @@ export class RouteEngine {
     if (!old) return;
     this.store.release(old.stored);
     p.adjIn.delete(ak);
+    if (n.afi === 2) p.rxV6--;
     if (!old.rejected) p.delta.set(n.afi, (p.delta.get(n.afi) ?? 0) - 1);
     if (this.locRib.update(k, p.ref.id, null, pathId)) changed.push(k);
   }
@@ -583,6 +598,7 @@ export class RouteEngine {
       } else if (this.installed.delete(k)) fib.push({ prefix: formatKey(k), nexthops: [] });
     }
     if (fib.length) {
+      this.fibStamps.push(this.fibOut.length, this.receivedAt);
       for (const c of fib) this.fibOut.push(c);
       this.scheduleOut();
     }
@@ -605,8 +621,9 @@ export class RouteEngine {
       this.trackOut = [];
     }
     if (this.fibOut.length > 0) {
-      this.emit({ t: 'fib', changes: this.fibOut });
+      this.emit({ t: 'fib', changes: this.fibOut, stamps: this.fibStamps });
       this.fibOut = [];
+      this.fibStamps = [];
     }
   }
 

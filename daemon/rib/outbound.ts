@@ -21,6 +21,8 @@ export interface OutRoute {
 export class Outbound {
   private readonly advertised = new Map<PrefixKey, OutRoute>();
   private readonly dirty = new Set<PrefixKey>();
+  /** Advertised IPv6 prefixes (string keys; IPv4 keys are numbers), for the metrics. */
+  private v6 = 0;
 
   /** The prefix may have changed for this peer. */
   mark(key: PrefixKey): void {
@@ -33,6 +35,11 @@ export class Outbound {
 
   get size(): number {
     return this.advertised.size;
+  }
+
+  /** Advertised prefixes of one AFI (1 IPv4, 2 IPv6). */
+  sizeOf(afi: number): number {
+    return afi === 2 ? this.v6 : this.advertised.size - this.v6;
   }
 
   /**
@@ -51,11 +58,13 @@ export class Outbound {
       if (!want) {
         if (have) {
           this.advertised.delete(key);
+          if (typeof key === 'string') this.v6--;
           withdraw.push(keyToPrefix(key));
         }
         continue;
       }
       if (have && have.attrs === want.attrs && sameMp(have.mp, want.mp)) continue;
+      if (!have && typeof key === 'string') this.v6++;
       this.advertised.set(key, want);
       let byNh = groups.get(want.attrs);
       if (!byNh) groups.set(want.attrs, (byNh = new Map()));
@@ -77,6 +86,7 @@ export class Outbound {
   refresh(): void {
     for (const key of this.advertised.keys()) this.dirty.add(key);
     this.advertised.clear();
+    this.v6 = 0;
   }
 
   entries(): IterableIterator<[PrefixKey, OutRoute]> {

@@ -21,6 +21,10 @@ export interface PeerView {
   readonly out: Outbound;
   readonly counters: object;
   readonly eorReceived: ReadonlySet<number>;
+  /** Adj-RIB-In entries of IPv6 prefixes (the rest are IPv4). */
+  readonly rxV6?: number;
+  /** Accepted prefixes per AFI (max-prefix accounting, RFC 4486). */
+  readonly maxPrefix?: ReadonlyMap<number, { readonly count: number }>;
 }
 
 export interface EngineView {
@@ -100,7 +104,7 @@ export function rib(v: EngineView, q: { prefix?: string; limit?: number }): unkn
 
 export function stats(v: EngineView): unknown {
   return {
-    peers: [...v.peers].map(([name, p]) => ({ peer: name, received: p.adjIn.size, advertised: p.out.size, ...p.counters })),
+    peers: [...v.peers].map(([name, p]) => ({ peer: name, received: p.adjIn.size, advertised: p.out.size, ...p.counters, families: familyCounts(p) })),
     locRib: v.locRib.size,
     paths: v.locRib.pathCount,
     installed: v.installed.size,
@@ -110,4 +114,12 @@ export function stats(v: EngineView): unknown {
     stale: v.stale ?? [],
     restarting: v.restarting ?? null,
   };
+}
+
+/** Received (pre-policy), accepted (post-policy) and advertised prefixes per family: kept as
+ *  counts by the engine, so this is O(1) per peer however big the tables are. */
+function familyCounts(p: PeerView): Record<'ipv4-unicast' | 'ipv6-unicast', { received: number; accepted: number; advertised: number }> {
+  const v6 = p.rxV6 ?? 0;
+  const of = (afi: number, received: number) => ({ received, accepted: p.maxPrefix?.get(afi)?.count ?? 0, advertised: p.out.sizeOf(afi) });
+  return { 'ipv4-unicast': of(1, p.adjIn.size - v6), 'ipv6-unicast': of(2, v6) };
 }

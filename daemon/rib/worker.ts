@@ -10,6 +10,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { ToEngine } from '../bus.js';
 import { RouteEngine } from './engine.js';
 import { lowerOwnPriority } from '../thread-priority.js';
+import { reportThreadStats } from '../metrics/loop-lag.js';
 
 if (!parentPort) throw new Error('daemon/rib/worker.ts must run as a worker thread');
 const port = parentPort;
@@ -27,6 +28,8 @@ const engine = new RouteEngine((m, transfer) => {
 });
 
 lowerOwnPriority();
+// Event-loop lag and heap for the metrics, every second (daemon/metrics/loop-lag.ts).
+reportThreadStats((m) => port.postMessage(m));
 
 const ACK_EVERY = 64;
 const pending = new Map<string, { peer: string; session: number; count: number }>();

@@ -1,7 +1,8 @@
 /**
  * rackrouted under test in a lab namespace: renders its YAML config into a per-run dir inside
  * lab.dir, starts `node dist/daemon/main.js --config FILE` there (log kept next to it), and talks
- * to it through its control socket (callDaemon) for neighbours and routes. reload() rewrites the
+ * to it through its control socket (callDaemon) for neighbours and routes, and to its metrics
+ * listener over HTTP from inside the namespace (http()). reload() rewrites the
  * file and sends SIGHUP; stop() sends SIGTERM; both by the daemon's own PID.
  *
  * Input: a Lab, a namespace short name and a RackrouteConfig. Output: a running rackrouted and
@@ -16,6 +17,9 @@ import { stringify } from 'yaml';
 import { callDaemon } from '../../daemon/control/client.js';
 import type { Lab, ProcHandle } from './netns.js';
 import { waitFor } from './netns.js';
+
+/** Run by `node -e` inside the namespace: GET argv[1], print {status, body} as JSON. */
+const HTTP_GET = `fetch(process.argv[1]).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })))`;
 
 /** dist/test/support -> dist/daemon/main.js */
 const MAIN_JS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'daemon', 'main.js');
@@ -50,6 +54,8 @@ export interface RackrouteConfig {
   /** node.podNetworks: the default import policy accepts only routes inside these. */
   podNetworks?: string[];
   logLevel?: 'info' | 'debug' | 'trace' | 'warn';
+  /** metrics.listen (the daemon's default, 127.0.0.1:9180 in its namespace, when unset). */
+  metricsListen?: string;
 }
 
 /** Why a session went down, as `neighbors` reports it (peers/down.ts DownReason). */
@@ -117,6 +123,8 @@ export interface Rackroute {
   stop(timeoutMs?: number): Promise<number | string | null>;
   /** Last lines of the daemon's log, for failure messages. */
   logTail(lines?: number): string;
+  /** GET http://<metrics.listen><path> from inside the daemon's namespace. */
+  http(path: string): Promise<{ status: number; body: string }>;
 }
 
 export function renderConfig(cfg: RackrouteConfig, socket: string): string {
@@ -125,6 +133,7 @@ export function renderConfig(cfg: RackrouteConfig, socket: string): string {
     originate: cfg.originate.map((o) => ({ prefix: o.prefix, communities: o.communities ?? [], largeCommunities: o.largeCommunities ?? [] })),
     peers: cfg.peers.map((p) => ({ ...p })),
     control: { socket },
+    ...(cfg.metricsListen ? { metrics: { listen: cfg.metricsListen } } : {}),
     log: { level: cfg.logLevel ?? 'debug' },
   };
   return stringify(doc);
@@ -138,7 +147,7 @@ export async function startRackroute(lab: Lab, ns: string, cfg: RackrouteConfig)
   const logFile = join(dir, 'rackrouted.log');
   writeFileSync(configFile, renderConfig(cfg, socket));
   const proc = lab.spawnIn(ns, [process.execPath, MAIN_JS, '--config', configFile], { logFile });
-  const rr = new RackrouteImpl(ns, dir, configFile, socket, logFile, proc);
+  const rr = new RackrouteImpl(ns, dir, configFile, socket, logFile, proc, lab, cfg.metricsListen ?? '127.0.0.1:9180');
   await waitFor(async () => {
     if (proc.exitStatus() !== null) throw new Error(`rackrouted exited ${proc.exitStatus()}: ${rr.logTail(20)}`);
     return callDaemon(socket, 'status', {}, 2000);
@@ -148,7 +157,7 @@ export async function startRackroute(lab: Lab, ns: string, cfg: RackrouteConfig)
 
 class RackrouteImpl implements Rackroute {
   constructor(readonly ns: string, readonly dir: string, readonly configFile: string, readonly socket: string,
-    readonly logFile: string, readonly proc: ProcHandle) {}
+    readonly logFile: string, readonly proc: ProcHandle, private readonly lab: Lab, private readonly metricsListen: string) {}
 
   get pid(): number {
     return this.proc.pid;
@@ -193,6 +202,11 @@ class RackrouteImpl implements Rackroute {
       }
     }
     return this.proc.exitStatus();
+  }
+
+  async http(path: string): Promise<{ status: number; body: string }> {
+    const { stdout } = await this.lab.exec(this.ns, [process.execPath, '-e', HTTP_GET, `http://${this.metricsListen}${path}`]);
+    return JSON.parse(stdout) as { status: number; body: string };
   }
 
   logTail(lines = 40): string {

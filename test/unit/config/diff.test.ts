@@ -27,11 +27,11 @@ peers:
 test('every global key the parser accepts is classified', () => {
   const globals = [
     ...KEYS.node.map((k) => `node.${k}`), ...KEYS.bgp.map((k) => `bgp.${k}`),
-    ...KEYS.control.map((k) => `control.${k}`), ...KEYS.log.map((k) => `log.${k}`),
+    ...KEYS.control.map((k) => `control.${k}`), ...KEYS.metrics.map((k) => `metrics.${k}`), ...KEYS.log.map((k) => `log.${k}`),
   ];
   assert.deepEqual(globals.sort(), Object.keys(GLOBAL_FIELD_CLASS).sort());
   // policies and originate are diffed by their own functions (ConfigDiff.policies / .originate).
-  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'log', 'node', 'originate', 'peers', 'policies']);
+  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'log', 'metrics', 'node', 'originate', 'peers', 'policies']);
 });
 
 test('identical configs: nothing changed, every peer unchanged', () => {
@@ -109,6 +109,18 @@ test('listener and control socket changes ask for a rebind, not a restart', () =
   const d = diffConfig(config(), next);
   assert.deepEqual([d.restartAll, d.relisten, d.reopenControl], [false, true, true]);
   assert.deepEqual(d.global.map((g) => g.path), ['bgp.listenPort', 'control.group', 'log.level']);
+});
+
+test('metrics listener changes reopen the HTTP listener only', () => {
+  const next = config();
+  next.metrics.listen = '[::1]:9181';
+  const d = diffConfig(config(), next);
+  assert.deepEqual([d.restartAll, d.relisten, d.reopenControl, d.reopenMetrics, d.changed], [false, false, false, true, true]);
+  assert.deepEqual(d.global, [{ path: 'metrics.listen', action: 'reopenMetrics' }]);
+  assert.deepEqual(d.peers.map((p) => p.kind), ['unchanged']);
+  next.metrics.listen = config().metrics.listen;
+  next.metrics.enabled = false;
+  assert.deepEqual(diffConfig(config(), next).global, [{ path: 'metrics.enabled', action: 'reopenMetrics' }]);
 });
 
 test('import, export and maxPrefix changes are in place (issue 3: no session reset)', () => {

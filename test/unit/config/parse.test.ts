@@ -21,6 +21,7 @@ test('a minimal file gets every default', () => {
   });
   assert.deepEqual(config?.bgp, { listen: true, listenAddresses: ['::'], listenPort: 179, minHoldTime: 3, extendedMessage: true });
   assert.deepEqual(config?.control, { socket: '/run/rackroute/rackroute.sock' });
+  assert.deepEqual(config?.metrics, { enabled: true, listen: '127.0.0.1:9180' });
   assert.deepEqual(config?.log, { level: 'info' });
   assert.deepEqual(config?.originate, []);
   assert.deepEqual(config?.policies, []);
@@ -142,4 +143,19 @@ test('iBGP-only peer options: allowed on internal peers, refused on external one
   assert.deepEqual(errorsOf(`${NODE}peers:\n  - {address: 10.0.0.1, asn: 1, routeReflectorClient: yes}\n`), [
     'c.yaml:5: peers[0].routeReflectorClient: "yes" is not allowed (true or false)',
   ], 'a refused value gets no iBGP follow-on error');
+});
+
+test('metrics: listen is address:port in canonical form (IPv6 in brackets); errors name the form', () => {
+  const metrics = (body: string) => parseConfig(`${NODE}metrics:\n${body}`, 'c.yaml');
+  assert.deepEqual(metrics('  listen: "[FD00:0::5]:9180"\n  enabled: false\n').config?.metrics, { enabled: false, listen: '[fd00::5]:9180' });
+  assert.deepEqual(metrics('  listen: 10.0.0.5:1\n').config?.metrics, { enabled: true, listen: '10.0.0.5:1' });
+  const allowed = '(address:port such as 127.0.0.1:9180 or [::1]:9180, port 1..65535)';
+  const bad = ['::1:9180', '[10.0.0.5]:9180', 'localhost:9180', '10.0.0.5', '10.0.0.5:0', '10.0.0.5:65536', '[::1]:', '10.0.0.5:09180x'].map((t) => JSON.stringify(t));
+  for (const shown of [...bad, '9180']) {
+    assert.deepEqual(metrics(`  listen: ${shown}\n`).errors.map(formatError), [`c.yaml:5: metrics.listen: ${shown} is not allowed ${allowed}`], shown);
+  }
+  assert.deepEqual(errorsOf(`${NODE}metrics:\n  enabled: yes\n  port: 1\n`), [
+    'c.yaml:5: metrics.enabled: "yes" is not allowed (true or false)',
+    'c.yaml:6: metrics.port: unknown key (allowed: enabled, listen)',
+  ]);
 });

@@ -121,6 +121,7 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   routerId: ipv4, asn, peers: fc.array(peerArb, { maxLength: 4 }),
   prefixes: fc.array(fc.record({ third: fc.integer({ min: 0, max: 255 }), communities: fc.uniqueArray(community, { maxLength: 3 }), large: fc.uniqueArray(large, { maxLength: 2 }) }), { maxLength: 3 }),
   level: fc.constantFrom(...LOG_LEVELS), listen: fc.boolean(), minHoldTime: fc.integer({ min: 3, max: 90 }),
+  metrics: fc.record({ enabled: fc.boolean(), listen: fc.constantFrom('127.0.0.1:9180', '[::1]:9180', '0.0.0.0:1', '[fd00:12::21]:65535') }),
   policies: policiesArb, podNetworks: podNetworksArb, exportLearned: fc.boolean(), clusterId: fc.option(ipv4, { nil: undefined }),
 }).map((r) => ({
   node: node({ routerId: r.routerId, asn: r.asn, podNetworks: r.podNetworks, exportLearned: r.exportLearned, ...(r.clusterId ? { clusterId: r.clusterId } : {}) }),
@@ -129,6 +130,7 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   peers: r.peers,
   bgp: { listen: r.listen, listenAddresses: ['::'], listenPort: 179, minHoldTime: r.minHoldTime, extendedMessage: true },
   control: { socket: '/run/rackroute/rackroute.sock' },
+  metrics: { enabled: r.metrics.enabled, listen: r.metrics.listen },
   log: { level: r.level },
 }));
 

@@ -75,6 +75,20 @@ test('listener: wildcard next to specific addresses, empty list while listening'
   assert.deepEqual(messages(c), []);
 });
 
+test('metrics.listen may not take the BGP port on an address BGP listens on', () => {
+  const c = config();
+  c.metrics.listen = '127.0.0.1:179';
+  assert.deepEqual(messages(c), ['metrics.listen: 127.0.0.1:179 takes bgp.listenPort 179 on ::, where BGP listens (another port, e.g. 127.0.0.1:9180)']);
+  c.bgp.listenAddresses = ['10.0.0.5'];
+  assert.deepEqual(messages(c), [], 'a different address');
+  c.metrics.listen = '0.0.0.0:179';
+  assert.equal(messages(c).length, 1, 'the wildcard covers 10.0.0.5');
+  c.metrics.enabled = false;
+  assert.deepEqual(messages(c), [], 'disabled: never bound');
+  c.metrics = { enabled: true, listen: '[::1]:1179' };
+  assert.deepEqual(messages(c), [], 'another port');
+});
+
 test('passive needs a listener; extended next hop needs IPv4; one password source', () => {
   const c = config({ peers: [peer({ address: 'fd00::1', passive: true, families: ['ipv6-unicast'], extendedNextHop: true, passwordFile: '/k', passwordEnv: 'K' })] });
   c.bgp.listen = false;

@@ -337,3 +337,63 @@ test('GR restarting speaker: nothing is sent until End-of-RIB from every GR peer
   const msgs = h.sent();
   assert.ok(msgs.some((m) => m.nlri.some((p) => prefixToString(p) === '10.244.1.0/24')), 'the initial table goes out once the restart is over');
 });
+
+// ---- metrics: per-family counts and update-to-kernel stamps ----
+
+interface FamilyCounts {
+  received: number;
+  accepted: number;
+  advertised: number;
+}
+
+function familiesOf(h: ReturnType<typeof harness>, name: string): Record<string, FamilyCounts> {
+  const s = h.query('stats') as unknown as { peers: { peer: string; families: Record<string, FamilyCounts> }[] };
+  const p = s.peers.find((x) => x.peer === name);
+  assert.ok(p, `stats for ${name}`);
+  return p.families;
+}
+
+test('stats per family: received (pre-policy), accepted (post-policy), advertised; withdrawals count down', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  const cfg = config({ node: node({ routerId: '10.0.0.1', asn: 65010, podNetworks: ['10.5.0.0/16', 'fd00:5::/48'] }), peers: [peer({ address: '192.0.2.1', name: 'tor-a', asn: 65001 })] });
+  h.engine.handle({ t: 'policy', config: cfg, hostAddresses: [] });
+  h.engine.handle(ORIGINATE);
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tor-a', session: 1, peerAs: 65001 }) });
+  for (const p of ['10.5.1.0/24', '10.99.0.0/24'])
+    h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: announceBody(p, [65001], [192, 0, 2, 1]), receivedAt: 0 });
+  const v6 = ['fd00:5:0:1::/64', 'fd00:5:0:2::/64', 'fd00:99::/64'].map((t) => parsePrefix(t)).filter((p) => p !== null);
+  const mpReach = { afi: 2, safi: 1, nextHop: { global: new Uint8Array([0x20, 1, 0xd, 0xb8, ...Array<number>(11).fill(0), 1]) }, nlri: v6 };
+  h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: updateBody({ type: 2, withdrawn: [], attrs: { origin: 0, asPath: [{ type: 2, asns: [65001] }] }, nlri: [], mpReach }), receivedAt: 0 });
+  // The defaults export this node's own prefixes only: one per family.
+  assert.deepEqual(familiesOf(h, 'tor-a'), {
+    'ipv4-unicast': { received: 2, accepted: 1, advertised: 1 },
+    'ipv6-unicast': { received: 3, accepted: 2, advertised: 1 },
+  });
+  const p1 = parsePrefix('10.5.1.0/24');
+  assert.ok(p1);
+  h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: updateBody({ type: 2, withdrawn: [p1], attrs: {}, nlri: [] }), receivedAt: 0 });
+  assert.deepEqual(familiesOf(h, 'tor-a')['ipv4-unicast'], { received: 1, accepted: 0, advertised: 1 });
+});
+
+test('kernel changes carry the receive time of the UPDATE that caused them; walks carry -1', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'tor-a', session: 1, peerAs: 65001 }) });
+  h.out.length = 0;
+  h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: announceBody('10.5.1.0/24', [65001], [192, 0, 2, 1]), receivedAt: 1234.5 });
+  h.engine.handle({ t: 'update', peer: 'tor-a', session: 1, offset: 0, buf: announceBody('10.5.2.0/24', [65001], [192, 0, 2, 1]), receivedAt: 1300 });
+  const fib = h.out.filter((m): m is Extract<FromEngine, { t: 'fib' }> => m.t === 'fib');
+  const pairs = fib.flatMap((m) => {
+    const out: [string, number][] = [];
+    for (let s = 0; s < (m.stamps ?? []).length; s += 2)
+      for (let i = m.stamps?.[s] ?? 0; i < (m.stamps?.[s + 2] ?? m.changes.length); i++) out.push([m.changes[i]?.prefix ?? '', m.stamps?.[s + 1] ?? NaN]);
+    return out;
+  });
+  assert.deepEqual(pairs, [['10.5.1.0/24', 1234.5], ['10.5.2.0/24', 1300]]);
+  h.out.length = 0;
+  h.engine.handle({ t: 'peer-down', peer: 'tor-a', session: 1 });
+  const down = h.out.filter((m): m is Extract<FromEngine, { t: 'fib' }> => m.t === 'fib');
+  assert.deepEqual(down.flatMap((m) => m.stamps ?? []), [0, -1], 'a session going down is no UPDATE');
+  assert.equal(down.flatMap((m) => m.changes).length, 2);
+});
