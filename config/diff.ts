@@ -12,7 +12,7 @@
  */
 import {
   DEFAULT_POLICY,
-  type BgpConfig, type Config, type ControlConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
+  type BgpConfig, type Config, type ControlConfig, type KernelConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
 } from './schema.js';
 
 export type PeerFieldClass = 'identity' | 'restart' | 'inPlace';
@@ -49,11 +49,12 @@ export const PEER_FIELD_CLASS: Readonly<Record<keyof PeerConfig, PeerFieldClass>
   maxPrefix: 'inPlace', // a lower limit is applied to the current count at once
 };
 
-export type GlobalAction = 'restartAll' | 'relisten' | 'reopenControl' | 'reopenMetrics' | 'inPlace';
+export type GlobalAction = 'restartAll' | 'relisten' | 'reopenControl' | 'reopenMetrics' | 'nextStart' | 'inPlace';
 
 export type GlobalPath =
   | `node.${keyof NodeConfig}`
   | `bgp.${keyof BgpConfig}`
+  | `kernel.${keyof KernelConfig}`
   | `control.${keyof ControlConfig}`
   | `metrics.${keyof MetricsConfig}`
   | `log.${keyof LogConfig}`;
@@ -71,6 +72,16 @@ export const GLOBAL_FIELD_CLASS: Readonly<Record<GlobalPath, GlobalAction>> = {
   'bgp.listenAddresses': 'relisten',
   'bgp.listenPort': 'relisten',
   'bgp.minHoldTime': 'inPlace', // checked against the next OPEN received
+  // The decision process and ECMP options shape every Loc-RIB entry: rebuilt from fresh sessions.
+  'bgp.maxPaths': 'restartAll',
+  'bgp.multipathRelax': 'restartAll',
+  'bgp.alwaysCompareMed': 'restartAll',
+  'bgp.missingMedWorst': 'restartAll',
+  // The kernel thread is set up once: these apply at the next start (reload logs that).
+  'kernel.enabled': 'nextStart',
+  'kernel.protocol': 'nextStart',
+  'kernel.table': 'nextStart',
+  'kernel.forwarding': 'nextStart',
   'control.socket': 'reopenControl',
   'control.group': 'reopenControl',
   // The HTTP listener is closed and opened anew; the metrics themselves carry on.

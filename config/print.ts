@@ -15,6 +15,7 @@ export function printConfig(config: Config): string {
     policies: Object.fromEntries(config.policies.map((p) => [p.name, printPolicy(p)])),
     peers: config.peers.map(printPeer),
     bgp: { ...config.bgp, listenAddresses: [...config.bgp.listenAddresses] },
+    kernel: pick(config.kernel, KEYS.kernel),
     control: pick(config.control, ['socket', 'group']),
     metrics: pick(config.metrics, KEYS.metrics),
     log: { level: config.log.level },

@@ -184,6 +184,26 @@ export interface BgpConfig {
   minHoldTime: number;
   /** RFC 8654 Extended Message capability. */
   extendedMessage: boolean;
+  /** ECMP: at most this many next hops per prefix in the kernel (1 = no multipath). */
+  maxPaths: number;
+  /** Multipath across neighbour ASes with equal AS-path length (a node on two ToRs with their own ASNs). */
+  multipathRelax: boolean;
+  /** RFC 4271 §9.1.2.2 (c): compare MED between paths from different neighbour ASes too. */
+  alwaysCompareMed: boolean;
+  /** A path without MED counts as the worst MED (default: as MED 0, RFC 4271 §9.1.2.2 (c)). */
+  missingMedWorst: boolean;
+}
+
+/** Where and how learned routes go into the kernel (daemon/kernel/). */
+export interface KernelConfig {
+  /** Program the kernel FIB at all (`rackrouted --no-fib` overrides to false). */
+  enabled: boolean;
+  /** rtm_protocol that marks our routes (RTPROT_BGP 186); routes of other protocols are never touched. */
+  protocol: number;
+  /** Routing table (254 = main). */
+  table: number;
+  /** Turn on net.ipv4.ip_forward and net.ipv6.conf.all.forwarding at start. */
+  forwarding: boolean;
 }
 
 export interface ControlConfig {
@@ -212,6 +232,7 @@ export interface Config {
   policies: PolicyConfig[];
   peers: PeerConfig[];
   bgp: BgpConfig;
+  kernel: KernelConfig;
   control: ControlConfig;
   metrics: MetricsConfig;
   log: LogConfig;
@@ -259,7 +280,13 @@ export const BGP_DEFAULTS: BgpConfig = {
   listenPort: 179,
   minHoldTime: 3,
   extendedMessage: true,
+  maxPaths: 8,
+  multipathRelax: true,
+  alwaysCompareMed: false,
+  missingMedWorst: false,
 };
+
+export const KERNEL_DEFAULTS: KernelConfig = { enabled: true, protocol: 186, table: 254, forwarding: true };
 
 export const CONTROL_DEFAULTS: ControlConfig = { socket: '/run/rackroute/rackroute.sock' };
 
@@ -279,7 +306,7 @@ export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
 
 /** Keys accepted in each mapping, in canonical (printing) order. */
 export const KEYS = {
-  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'control', 'metrics', 'log'],
+  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'kernel', 'control', 'metrics', 'log'],
   node: ['routerId', 'asn', 'clusterId', 'hostname', 'podNetworks', 'exportLearned'],
   originate: ['prefix', 'communities', 'largeCommunities'],
   peer: [
@@ -299,7 +326,8 @@ export const KEYS = {
     'removeLargeCommunities', 'prepend',
   ],
   gracefulRestart: ['enabled', 'restartTime'],
-  bgp: ['listen', 'listenAddresses', 'listenPort', 'minHoldTime', 'extendedMessage'],
+  bgp: ['listen', 'listenAddresses', 'listenPort', 'minHoldTime', 'extendedMessage', 'maxPaths', 'multipathRelax', 'alwaysCompareMed', 'missingMedWorst'],
+  kernel: ['enabled', 'protocol', 'table', 'forwarding'],
   control: ['socket', 'group'],
   metrics: ['enabled', 'listen'],
   log: ['level'],

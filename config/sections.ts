@@ -12,8 +12,8 @@ import {
 import { readPeer } from './peer.js';
 import { readPolicies } from './policy.js';
 import {
-  BGP_DEFAULTS, CONTROL_DEFAULTS, KEYS, LOG_DEFAULTS, LOG_LEVELS, METRICS_DEFAULTS,
-  type BgpConfig, type Config, type ControlConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix,
+  BGP_DEFAULTS, CONTROL_DEFAULTS, KERNEL_DEFAULTS, KEYS, LOG_DEFAULTS, LOG_LEVELS, METRICS_DEFAULTS,
+  type BgpConfig, type Config, type ControlConfig, type KernelConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix,
 } from './schema.js';
 import {
   ASN_ALLOWED, readAbsolutePath, readAsn, readCidr, readCommunity, readGroup, readHostname, readIp,
@@ -40,6 +40,7 @@ export function readConfig(ctx: Ctx, root: Val): Config {
     policies: section('policies', (v) => readPolicies(ctx, v), d.policies),
     peers: section('peers', (v) => readEach(ctx, v, 'peer mappings', readPeer), d.peers),
     bgp: section('bgp', (v) => readBgp(ctx, v), d.bgp),
+    kernel: section('kernel', (v) => readKernel(ctx, v), d.kernel),
     control: section('control', (v) => readControl(ctx, v), d.control),
     metrics: section('metrics', (v) => readMetrics(ctx, v), d.metrics),
     log: section('log', (v) => readLog(ctx, v), d.log),
@@ -54,6 +55,7 @@ function placeholderConfig(): Config {
     policies: [],
     peers: [],
     bgp: copyBgp(BGP_DEFAULTS),
+    kernel: { ...KERNEL_DEFAULTS },
     control: { ...CONTROL_DEFAULTS },
     metrics: { ...METRICS_DEFAULTS },
     log: { ...LOG_DEFAULTS },
@@ -125,6 +127,24 @@ function readBgp(ctx: Ctx, v: Val): BgpConfig {
     // RFC 4271 §4.2: a non-zero hold time is at least 3 s, so this floor is too.
     minHoldTime: optional(e, 'minHoldTime', (x) => readInt(ctx, x, (n) => n >= 3 && n <= 65535, '3..65535'), d.minHoldTime),
     extendedMessage: optional(e, 'extendedMessage', (x) => readBool(ctx, x), d.extendedMessage),
+    maxPaths: optional(e, 'maxPaths', (x) => readInt(ctx, x, (n) => n >= 1 && n <= 64, '1..64'), d.maxPaths),
+    multipathRelax: optional(e, 'multipathRelax', (x) => readBool(ctx, x), d.multipathRelax),
+    alwaysCompareMed: optional(e, 'alwaysCompareMed', (x) => readBool(ctx, x), d.alwaysCompareMed),
+    missingMedWorst: optional(e, 'missingMedWorst', (x) => readBool(ctx, x), d.missingMedWorst),
+  };
+}
+
+function readKernel(ctx: Ctx, v: Val): KernelConfig {
+  const e = readMap(ctx, v, KEYS.kernel);
+  const d = { ...KERNEL_DEFAULTS };
+  if (!e) return d;
+  return {
+    enabled: optional(e, 'enabled', (x) => readBool(ctx, x), d.enabled),
+    // 0-4 are the kernel's own (unspec, redirect, kernel, boot, static): never ours.
+    protocol: optional(e, 'protocol', (x) => readInt(ctx, x, (n) => n >= 5 && n <= 255, '5..255'), d.protocol),
+    // 0 (unspec), 253 (default) and 255 (local) are not tables to put pod routes in.
+    table: optional(e, 'table', (x) => readInt(ctx, x, (n) => n >= 1 && n <= 0xffffffff && n !== 253 && n !== 255, '1..4294967295, not 253 or 255'), d.table),
+    forwarding: optional(e, 'forwarding', (x) => readBool(ctx, x), d.forwarding),
   };
 }
 

@@ -56,6 +56,9 @@ export interface LocalInfo {
   readonly maxPaths?: number;
   /** Multipath across neighbour ASes with equal AS path length (a node on two ToRs). */
   readonly multipathRelax?: boolean;
+  /** RFC 4271 §9.1.2.2 (c) MED options. */
+  readonly alwaysCompareMed?: boolean;
+  readonly missingMedWorst?: boolean;
 }
 
 /** A kernel route change: the prefix and its next hops (empty = remove it). */

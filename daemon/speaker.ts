@@ -75,7 +75,7 @@ export class Speaker {
   }
 
   async start(): Promise<void> {
-    if (this.opts.fib) await this.startFib();
+    if (this.opts.fib && this.cfg.kernel.enabled) await this.startFib();
     this.engine.post({ t: 'local', local: localInfo(this.cfg) });
     this.engine.post({ t: 'originate', prefixes: originated(this.cfg) });
     this.engine.post({ t: 'policy', config: this.cfg, hostAddresses: hostAddresses() });
@@ -103,6 +103,8 @@ export class Speaker {
   async reload(next: Config): Promise<ConfigDiff> {
     const d = diffConfig(this.cfg, next);
     this.cfg = next;
+    const later = d.global.filter((g) => g.action === 'nextStart').map((g) => g.path);
+    if (later.length) this.log.warn({ event: 'config.reload.next-start', fields: later }, `${later.join(', ')} changed: applies at the next start of rackrouted`);
     // Router id, AS or cluster id changed: every session restarts below, with the new values.
     if (d.restartAll) this.engine.post({ t: 'local', local: localInfo(next) });
     if (d.originate.add.length + d.originate.remove.length + d.originate.change.length > 0)
@@ -148,7 +150,8 @@ export class Speaker {
     };
     // The sweep follows the peers' End-of-RIB (RFC 4724 §4.1); this is only the backstop.
     const restartMs = Math.max(120, ...this.cfg.peers.map((p) => p.gracefulRestart.restartTime)) * 1000;
-    const r = await this.fib.start({ sweepAfterMs: restartMs + 60_000, enableForwarding: true });
+    const k = this.cfg.kernel;
+    const r = await this.fib.start({ sweepAfterMs: restartMs + 60_000, enableForwarding: k.forwarding, protocol: k.protocol, table: k.table });
     this.restarting = r.adopted > 0;
     if (r.changed.length) log.info({ event: 'sysctl.changed', changed: r.changed }, `enabled ${r.changed.join(', ')}`);
     if (r.failed.length) log.warn({ event: 'sysctl.failed', failed: r.failed }, `could not set ${r.failed.join(', ')}`);
@@ -491,7 +494,11 @@ function canonical(addr: string): string {
 
 /** The node for the route engine; RFC 4456 §7: CLUSTER_ID is the router id unless configured. */
 function localInfo(cfg: Config): LocalInfo {
-  const local: LocalInfo = { asn: cfg.node.asn, routerId: ipv4ToU32(cfg.node.routerId) ?? 0 };
+  const b = cfg.bgp;
+  const local: LocalInfo = {
+    asn: cfg.node.asn, routerId: ipv4ToU32(cfg.node.routerId) ?? 0,
+    maxPaths: b.maxPaths, multipathRelax: b.multipathRelax, alwaysCompareMed: b.alwaysCompareMed, missingMedWorst: b.missingMedWorst,
+  };
   const clusterId = cfg.node.clusterId === undefined ? null : ipv4ToU32(cfg.node.clusterId);
   return clusterId === null ? local : { ...local, clusterId };
 }

@@ -179,7 +179,8 @@ export class RouteEngine {
   private setLocal(l: LocalInfo): void {
     this.local = { asn: l.asn, routerId: l.routerId, clusterId: l.clusterId ?? l.routerId };
     this.localRef = { ...this.localRef, asn: l.asn, routerId: l.routerId };
-    if (this.locRib.size === 0) this.locRib = new LocRib({ relax: l.multipathRelax ?? true, maxPaths: l.maxPaths ?? 8 });
+    if (this.locRib.size === 0)
+      this.locRib = new LocRib({ relax: l.multipathRelax ?? true, maxPaths: l.maxPaths ?? 8, alwaysCompareMed: l.alwaysCompareMed ?? false, missingMedWorst: l.missingMedWorst ?? false });
   }
 
   /**

@@ -1,5 +1,5 @@
 /** Config builders for the config unit tests: a valid base config and peers with defaults. */
-import { BGP_DEFAULTS, METRICS_DEFAULTS, PEER_DEFAULTS, type Config, type NodeConfig, type PeerConfig } from '../../../config/schema.js';
+import { BGP_DEFAULTS, KERNEL_DEFAULTS, METRICS_DEFAULTS, PEER_DEFAULTS, type Config, type NodeConfig, type PeerConfig } from '../../../config/schema.js';
 
 export function peer(fields: Partial<PeerConfig> & { address: string }): PeerConfig {
   return {
@@ -26,6 +26,7 @@ export function config(fields: Partial<Config> = {}): Config {
     policies: [],
     peers: [peer({ address: '10.0.0.1', name: 'tor-a' })],
     bgp: { ...BGP_DEFAULTS, listenAddresses: [...BGP_DEFAULTS.listenAddresses] },
+    kernel: { ...KERNEL_DEFAULTS },
     control: { socket: '/run/rackroute/rackroute.sock' },
     metrics: { ...METRICS_DEFAULTS },
     log: { level: 'info' },

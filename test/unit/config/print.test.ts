@@ -121,6 +121,7 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   routerId: ipv4, asn, peers: fc.array(peerArb, { maxLength: 4 }),
   prefixes: fc.array(fc.record({ third: fc.integer({ min: 0, max: 255 }), communities: fc.uniqueArray(community, { maxLength: 3 }), large: fc.uniqueArray(large, { maxLength: 2 }) }), { maxLength: 3 }),
   level: fc.constantFrom(...LOG_LEVELS), listen: fc.boolean(), minHoldTime: fc.integer({ min: 3, max: 90 }),
+  maxPaths: fc.integer({ min: 1, max: 64 }), relax: fc.boolean(), table: fc.constantFrom(254, 100, 1000),
   metrics: fc.record({ enabled: fc.boolean(), listen: fc.constantFrom('127.0.0.1:9180', '[::1]:9180', '0.0.0.0:1', '[fd00:12::21]:65535') }),
   policies: policiesArb, podNetworks: podNetworksArb, exportLearned: fc.boolean(), clusterId: fc.option(ipv4, { nil: undefined }),
 }).map((r) => ({
@@ -128,7 +129,8 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   originate: r.prefixes.map((p) => ({ prefix: `10.${p.third}.0.0/16`, communities: p.communities, largeCommunities: p.large })),
   policies: r.policies,
   peers: r.peers,
-  bgp: { listen: r.listen, listenAddresses: ['::'], listenPort: 179, minHoldTime: r.minHoldTime, extendedMessage: true },
+  bgp: { listen: r.listen, listenAddresses: ['::'], listenPort: 179, minHoldTime: r.minHoldTime, extendedMessage: true, maxPaths: r.maxPaths, multipathRelax: r.relax, alwaysCompareMed: !r.relax, missingMedWorst: false },
+  kernel: { enabled: true, protocol: 186, table: r.table, forwarding: r.listen },
   control: { socket: '/run/rackroute/rackroute.sock' },
   metrics: { enabled: r.metrics.enabled, listen: r.metrics.listen },
   log: { level: r.level },
