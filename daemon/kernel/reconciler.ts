@@ -448,6 +448,9 @@ export class FibReconciler implements Fib {
       this.installed.delete(key);
       if (have.nhid !== undefined && this.encoding === 'nhid') this.plan.release(have.nhid);
     } else {
+      // The echo of our own write: with nexthop objects the id says it all (no diff, no garbage:
+      // a million echoes arrive during a full table).
+      if (have && have.nhid !== undefined && have.nhid === route.nhid && this.encoding === 'nhid') return;
       if (have && have.nhid === route.nhid && diffFib([have], [route], this.scope).length === 0) return;
       if (have?.nhid !== undefined && this.encoding === 'nhid') this.plan.release(have.nhid);
       if (route.nhid !== undefined && this.encoding === 'nhid') this.plan.retain(route.nhid);

@@ -70,8 +70,9 @@ async function worker(c: Case, n: number, mode: 'nhid' | 'plain'): Promise<void>
   await fib.settled();
   const del = (performance.now() - t1) / 1000;
   await fib.stop();
+  (globalThis as { gc?: () => void }).gc?.();
   const lat = [...cnt.latencySamples].sort((a, b) => a - b);
-  console.log(JSON.stringify({ installed: cnt.routesInstalled, objects: cnt.nexthopObjects, ops: cnt.ops, seconds: s, cpuUserS: cpu.user / 1e6, cpuSysS: cpu.system / 1e6, deleteSeconds: del, p50ms: lat[lat.length >> 1], rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) }));
+  console.log(JSON.stringify({ installed: cnt.routesInstalled, objects: cnt.nexthopObjects, ops: cnt.ops, seconds: s, cpuUserS: cpu.user / 1e6, cpuSysS: cpu.system / 1e6, deleteSeconds: del, p50ms: lat[lat.length >> 1], rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20), externalMiB: Math.round(process.memoryUsage().external / 2 ** 20), arrayBuffersMiB: Math.round(process.memoryUsage().arrayBuffers / 2 ** 20) }));
 }
 
 function runIn(ns: string, argv: string[], input?: string): Promise<string> {
@@ -94,7 +95,7 @@ async function measure(c: Case, n: number, mode: Mode): Promise<void> {
     const ns = lab.nsName('fib');
     let rec: Record<string, unknown>;
     if (mode === 'nhid' || mode === 'plain') {
-      const out = await runIn(ns, [process.execPath, ...(process.env['RR_BENCH_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['RR_BENCH_PROF']}`] : []), fileURLToPath(import.meta.url), '--worker', c, String(n), mode]);
+      const out = await runIn(ns, [process.execPath, '--expose-gc', ...(process.env['RR_BENCH_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['RR_BENCH_PROF']}`] : []), fileURLToPath(import.meta.url), '--worker', c, String(n), mode]);
       rec = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
     } else {
       const script = ipBatch(c, n, mode, link.ifA);
