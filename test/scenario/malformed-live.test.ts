@@ -64,6 +64,8 @@ function daemonConfig(d: Daemon, plans: readonly LivePlan[], entries: readonly M
     peers,
     bgp: { listenAddresses: [DAEMON_ADDR], listenPort: d.port, minHoldTime: d.minHoldTime },
     control: { socket: d.socket },
+    // Several daemons share this namespace: one metrics port each (the default would collide).
+    metrics: { listen: `127.0.0.1:${9180 + d.port - 179}` },
     log: { level: 'info' },
   });
 }
