@@ -154,8 +154,8 @@ async function sysctl(lab: Lab, ns: string, settings: string[]): Promise<void> {
 const ECHO_JS = fileURLToPath(new URL('./pod-echo.js', import.meta.url));
 
 /** Builds the namespaces, links and pods, starts every daemon. The caller owns lab.cleanup(). */
-export async function buildFabric(onLab: (lab: Lab) => void): Promise<Fabric> {
-  const lab = await createLab();
+export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string): Promise<Fabric> {
+  const lab = await createLab(prefix);
   onLab(lab);
   const routers: RouterName[] = ['spine', 'tor1', 'tor2'];
   for (const ns of [...routers, ...NODES, ...NODES.map(podNs)]) {
