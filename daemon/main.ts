@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { runCheck } from '../config/check.js';
 import { loadConfigFile } from '../config/load.js';
+import { diffConfig, type ConfigDiff } from '../config/diff.js';
 import { DEFAULT_CONFIG_PATH, formatError } from '../config/schema.js';
 import { ControlServer } from './control/server.js';
 import { createLogger, type Logger } from './log.js';
@@ -61,6 +62,18 @@ async function main(argv: string[]): Promise<number> {
       neighbors: (p) => speaker.neighbors(typeof p.peer === 'string' ? p.peer : undefined),
       rib: (p) => speaker.rib({ ...(typeof p.prefix === 'string' ? { prefix: p.prefix } : {}), ...(typeof p.limit === 'number' ? { limit: p.limit } : {}) }),
       fib: () => speaker.fibCounters(),
+      peer: (p) => speaker.peerAction(String(p.peer ?? ''), String(p.action ?? ''), typeof p.message === 'string' ? p.message : undefined),
+      // Same path as SIGHUP; --dry-run computes the plan and changes nothing.
+      reload: async (p) => {
+        if (p.dryRun === true) return reload(configPath, speaker, log, metrics, true);
+        if (reloading) throw new Error('a reload is already running');
+        reloading = true;
+        try {
+          return await reload(configPath, speaker, log, metrics);
+        } finally {
+          reloading = false;
+        }
+      },
       routes: (p) =>
         speaker.routes({
           ...(typeof p.peer === 'string' ? { peer: p.peer } : {}),
@@ -101,18 +114,37 @@ async function main(argv: string[]): Promise<number> {
   return -1;
 }
 
+/** What a reload did (or, with dryRun, would do): the plan, or the file's errors. */
+export interface ReloadResult {
+  applied: boolean;
+  errors?: string[];
+  plan?: { resets: string[]; added: string[]; removed: string[]; inPlace: string[]; reimport: string[]; reexport: string[]; global: string[]; originate: { add: number; remove: number; change: number } };
+}
+
+function plan(d: ConfigDiff): NonNullable<ReloadResult['plan']> {
+  const names = (k: string): string[] => d.peers.filter((p) => p.kind === k).map((p) => ('fields' in p && p.fields.length ? `${p.name} (${p.fields.join(', ')})` : p.name));
+  return {
+    resets: names('restart'), added: names('add'), removed: names('remove'), inPlace: names('inPlace'),
+    reimport: d.policies.reimport, reexport: d.policies.reexport, global: d.global.map((g) => `${g.path}: ${g.action}`),
+    originate: { add: d.originate.add.length, remove: d.originate.remove.length, change: d.originate.change.length },
+  };
+}
+
 /** Re-reads the file; a bad file is rejected with its errors and the running config stays. */
-async function reload(configPath: string, speaker: Speaker, log: Logger, metrics: MetricsService): Promise<void> {
+async function reload(configPath: string, speaker: Speaker, log: Logger, metrics: MetricsService, dryRun = false): Promise<ReloadResult> {
   const { config, errors } = await loadConfigFile(configPath);
   if (!config || errors.length > 0) {
+    if (dryRun) return { applied: false, errors: errors.map(formatError) };
     metrics.reloadRejected();
     log.error({ event: 'config.reload', result: 'rejected', errors: errors.map(formatError) }, `new configuration rejected, keeping the running one:\n${errors.map(formatError).join('\n')}`);
-    return;
+    return { applied: false, errors: errors.map(formatError) };
   }
+  if (dryRun) return { applied: false, plan: plan(diffConfig(speaker.config, config)) };
   const d = await speaker.reload(config);
   await metrics.reloaded(config, d);
   const summary = d.peers.filter((p) => p.kind !== 'unchanged').map((p) => `${p.name}: ${p.kind}`);
   log.info({ event: 'config.reload', result: 'applied', peers: summary, originate: { add: d.originate.add.length, remove: d.originate.remove.length, change: d.originate.change.length }, global: d.global }, 'configuration reloaded');
+  return { applied: true, plan: plan(d) };
 }
 
 main(process.argv.slice(2)).then(

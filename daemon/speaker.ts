@@ -44,6 +44,8 @@ interface PeerEntry {
   /** The interface the current session's local address is on (for link-down failover). */
   ifname?: string;
   readPaused: boolean;
+  /** `rackroute peer PEER disable`: kept down until enabled. */
+  disabled?: boolean;
   /** Graceful restart as negotiated for the current (or last) session; null: none. */
   gr?: GrSession | null;
   /** RFC 4724 §4.2: bounds how long the peer's stale routes are kept (restart, then stale-path time). */
@@ -64,6 +66,11 @@ export class Speaker {
    * every GR peer has sent End-of-RIB (or the deadline passes).
    */
   private restarting = false;
+
+  /** The running configuration (what a reload is diffed against). */
+  get config(): Config {
+    return this.cfg;
+  }
 
   constructor(
     private cfg: Config,
@@ -453,6 +460,42 @@ export class Speaker {
       // RFC 4724: true from a start that found our routes in the kernel until every peer's End-of-RIB.
       restarting: this.restarting,
     };
+  }
+
+  /**
+   * Operator actions on one peer (`rackroute peer PEER ACTION`): reset = Cease/Administrative
+   * Reset (RFC 4486) and reconnect; disable = Cease/Administrative Shutdown with the operator's
+   * RFC 9003 text, as a Hard Reset (RFC 8538: the peer must drop our routes), and stay down until
+   * enable (not kept across a restart of the daemon); refresh = ROUTE-REFRESH (RFC 2918).
+   */
+  peerAction(name: string, action: string, message?: string): { peer: string; action: string; state: string } {
+    const e = this.peers.get(name) ?? [...this.peers.values()].find((x) => x.cfg.address === name);
+    if (!e) throw new Error(`no such peer: ${name}`);
+    const s = e.session;
+    switch (action) {
+      case 'reset':
+        s.stop(message ?? 'reset by the operator', CeaseSubcode.AdministrativeReset);
+        setTimeout(() => {
+          if (this.peers.get(e.cfg.name) === e) s.start();
+        }, 200).unref();
+        break;
+      case 'disable':
+        e.disabled = true;
+        s.stop(message ?? 'disabled by the operator', CeaseSubcode.AdministrativeShutdown, true);
+        break;
+      case 'enable':
+        if (!e.disabled) throw new Error(`peer ${e.cfg.name} is not disabled`);
+        e.disabled = false;
+        s.start();
+        break;
+      case 'refresh':
+        if (!s.requestRefresh()) throw new Error(`peer ${e.cfg.name}: route refresh needs an Established session that negotiated it (state ${s.state})`);
+        break;
+      default:
+        throw new Error(`unknown action ${action} (reset, disable, enable, refresh)`);
+    }
+    e.log.info({ event: `peer.${action}`, message }, `operator: ${action}`);
+    return { peer: e.cfg.name, action, state: s.state };
   }
 
   /** RFC 4486 / RFC 9003: Cease/Administrative Shutdown with a reason to every peer, then stop. */

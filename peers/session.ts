@@ -114,6 +114,18 @@ export class Session {
     this.clearTimer();
   }
 
+  /**
+   * RFC 2918 §3: asks the peer to re-send its routes of every negotiated family. False when the
+   * session is not Established or the peer did not negotiate route refresh.
+   */
+  requestRefresh(): boolean {
+    const conn = this.main.conn;
+    const n = this.negotiated;
+    if (!conn || this.main.state.name !== 'Established' || !n?.routeRefresh) return false;
+    for (const f of n.families) conn.send(encodeMessage({ type: MsgType.RouteRefresh, afi: f.afi, subtype: 0, safi: f.safi }, n.context));
+    return true;
+  }
+
   /** The listener matched an inbound connection to this peer (RFC 4271 Event 17). */
   offer(socket: net.Socket): void {
     if (this.stopped || this.offered) {

@@ -4,7 +4,7 @@
  * tables by default and the raw JSON with --json. Input: argv; output: stdout/stderr, exit code.
  */
 import { callDaemon, ControlError, DEFAULT_SOCKET } from '../control/client.js';
-import { renderNeighbors, renderRib, renderRoutes, renderStatus } from './render.js';
+import { renderNeighbors, renderReload, renderRib, renderRoutes, renderStatus } from './render.js';
 
 const USAGE = `usage: rackroute [--socket PATH] [--json] COMMAND
 commands:
@@ -14,7 +14,13 @@ commands:
                                   routes received from / advertised to each peer
                                   (at most N per peer and direction, default 10000)
   rib [PREFIX] [--limit N]        the Loc-RIB: best path, why it won, ECMP next hops, candidates
-  fib                             kernel FIB sync: routes installed, operations, drift repaired`;
+  fib                             kernel FIB sync: routes installed, operations, drift repaired
+  reload [--dry-run]              re-read the config file (as SIGHUP); --dry-run shows the plan:
+                                  sessions that would reset, peers added/removed, policy re-runs
+  peer PEER reset|disable|enable|refresh [--message TEXT]
+                                  reset: Cease/Administrative Reset and reconnect; disable: Cease/
+                                  Administrative Shutdown (TEXT as RFC 9003 reason) until enable;
+                                  refresh: ask the peer to re-send its routes (ROUTE-REFRESH)`;
 
 interface Args {
   socket: string;
@@ -29,7 +35,7 @@ function parseArgs(argv: string[]): Args {
     const w = argv[i] ?? '';
     if (w === '--json') a.json = true;
     else if (w === '--socket') a.socket = argv[++i] ?? a.socket;
-    else if (w === '--peer' || w === '--limit') a.flags.set(w.slice(2), argv[++i] ?? '');
+    else if (w === '--peer' || w === '--limit' || w === '--message') a.flags.set(w.slice(2), argv[++i] ?? '');
     else if (w.startsWith('--')) a.flags.set(w.slice(2), true);
     else a.words.push(w);
   }
@@ -72,6 +78,27 @@ async function run(a: Args): Promise<number> {
       result = await callDaemon(a.socket, 'fib');
       render = (r) => renderStatus(r ?? { kernel: 'not programmed (--no-fib)' });
       break;
+    case 'reload': {
+      const r = (await callDaemon(a.socket, 'reload', { dryRun: a.flags.has('dry-run') }, 30000)) as { applied: boolean; errors?: string[]; plan?: Record<string, unknown> };
+      result = r;
+      render = () => renderReload(r, a.flags.has('dry-run'));
+      if (r.errors?.length) {
+        process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : render(r, a));
+        return 1;
+      }
+      break;
+    }
+    case 'peer': {
+      const action = a.words[2];
+      if (!arg || !action) {
+        process.stderr.write(`rackroute: usage: rackroute peer PEER reset|disable|enable|refresh [--message TEXT]\n`);
+        return 2;
+      }
+      const message = a.flags.get('message');
+      result = await callDaemon(a.socket, 'peer', { peer: arg, action, ...(typeof message === 'string' ? { message } : {}) });
+      render = (r) => { const x = r as { peer: string; action: string; state: string }; return `${x.peer}: ${x.action} done (session ${x.state})\n`; };
+      break;
+    }
     case undefined:
     case 'help':
       process.stdout.write(USAGE + '\n');

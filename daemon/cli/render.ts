@@ -78,3 +78,22 @@ export function renderRib(r: unknown): string {
   ]);
   return table(['PREFIX', 'NEXT HOPS', 'BEST FROM', 'WHY', 'IN KERNEL', 'PATHS'], rows) + `${rib.routes.length} of ${rib.total} prefixes\n`;
 }
+
+/** `rackroute reload`: the file's errors, or the plan (applied, or only computed with --dry-run). */
+export function renderReload(r: { applied: boolean; errors?: string[]; plan?: Record<string, unknown> }, dryRun: boolean): string {
+  if (r.errors?.length) return `configuration rejected, the running one stays:\n${r.errors.join('\n')}\n`;
+  const p = (r.plan ?? {}) as { resets?: string[]; added?: string[]; removed?: string[]; inPlace?: string[]; reimport?: string[]; reexport?: string[]; global?: string[]; originate?: { add: number; remove: number; change: number } };
+  const line = (label: string, xs: string[] | undefined): string => `  ${label}: ${xs && xs.length ? xs.join(', ') : 'none'}\n`;
+  const o = p.originate ?? { add: 0, remove: 0, change: 0 };
+  return (
+    `${dryRun ? 'plan (nothing applied):' : 'applied:'}\n` +
+    line('sessions reset', p.resets) +
+    line('peers added', p.added) +
+    line('peers removed (Cease)', p.removed) +
+    line('peers changed in place', p.inPlace) +
+    line('routes re-run through import policy', p.reimport) +
+    line('routes re-run through export policy', p.reexport) +
+    line('global changes', p.global) +
+    `  originated prefixes: +${o.add} -${o.remove} ~${o.change}\n`
+  );
+}
