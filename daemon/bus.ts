@@ -124,7 +124,8 @@ export type ToEngine =
 export type EngineQuery =
   | { kind: 'routes'; peer?: string; prefix?: string; limit?: number }
   | { kind: 'rib'; prefix?: string; limit?: number }
-  | { kind: 'stats' };
+  | { kind: 'stats' }
+  | { kind: 'why'; address: string };
 
 /** Route engine -> main thread. */
 export type FromEngine =

@@ -62,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
       neighbors: (p) => speaker.neighbors(typeof p.peer === 'string' ? p.peer : undefined),
       rib: (p) => speaker.rib({ ...(typeof p.prefix === 'string' ? { prefix: p.prefix } : {}), ...(typeof p.limit === 'number' ? { limit: p.limit } : {}) }),
       fib: () => speaker.fibCounters(),
+      why: (p) => speaker.why(String(p.address ?? '')),
       peer: (p) => speaker.peerAction(String(p.peer ?? ''), String(p.action ?? ''), typeof p.message === 'string' ? p.message : undefined),
       // Same path as SIGHUP; --dry-run computes the plan and changes nothing.
       reload: async (p) => {

@@ -190,6 +190,21 @@ export class Speaker {
     }
   }
 
+  /**
+   * `rackroute why ADDRESS`: the Loc-RIB entry the address falls in (the BGP paths, who sent
+   * them, why the best won, the next hops), next to the kernel's own answer for the address
+   * (the FIB entry that carries it), and whether the two agree.
+   */
+  async why(address: string): Promise<unknown> {
+    if (parseIp(address) === null) throw new Error(`not an IP address: ${address}`);
+    const rib = (await this.engine.query({ kind: 'why', address })) as { routes: { prefix: string; nexthops: string[]; installed: boolean }[] };
+    const kernel = this.fib ? ((await this.fib.lookup(address)) as { prefix: string; protocol: number; type: number; nexthops: { gateway?: string; ifindex: number }[] } | null) : null;
+    const route = rib.routes[0];
+    const ours = kernel !== null && kernel.protocol === this.cfg.kernel.protocol;
+    const agrees = route === undefined ? !ours : route.installed ? ours && kernel.prefix === route.prefix : !ours;
+    return { address, route: route ?? null, kernel, kernelAgrees: this.fib ? agrees : null };
+  }
+
   fibCounters(): Promise<unknown> {
     return this.fib ? this.fib.counters() : Promise.resolve(null);
   }

@@ -4,7 +4,7 @@
  * tables by default and the raw JSON with --json. Input: argv; output: stdout/stderr, exit code.
  */
 import { callDaemon, ControlError, DEFAULT_SOCKET } from '../control/client.js';
-import { renderNeighbors, renderReload, renderRib, renderRoutes, renderStatus } from './render.js';
+import { renderNeighbors, renderReload, renderWhy, renderRib, renderRoutes, renderStatus } from './render.js';
 
 const USAGE = `usage: rackroute [--socket PATH] [--json] COMMAND
 commands:
@@ -15,6 +15,8 @@ commands:
                                   (at most N per peer and direction, default 10000)
   rib [PREFIX] [--limit N]        the Loc-RIB: best path, why it won, ECMP next hops, candidates
   fib                             kernel FIB sync: routes installed, operations, drift repaired
+  why ADDRESS                     the route an address takes: BGP paths, who sent them, why the
+                                  best won, the next hops, and whether the kernel agrees
   reload [--dry-run]              re-read the config file (as SIGHUP); --dry-run shows the plan:
                                   sessions that would reset, peers added/removed, policy re-runs
   peer PEER reset|disable|enable|refresh [--message TEXT]
@@ -77,6 +79,14 @@ async function run(a: Args): Promise<number> {
     case 'fib':
       result = await callDaemon(a.socket, 'fib');
       render = (r) => renderStatus(r ?? { kernel: 'not programmed (--no-fib)' });
+      break;
+    case 'why':
+      if (!arg) {
+        process.stderr.write('rackroute: usage: rackroute why ADDRESS\n');
+        return 2;
+      }
+      result = await callDaemon(a.socket, 'why', { address: arg });
+      render = (r) => renderWhy(r);
       break;
     case 'reload': {
       const r = (await callDaemon(a.socket, 'reload', { dryRun: a.flags.has('dry-run') }, 30000)) as { applied: boolean; errors?: string[]; plan?: Record<string, unknown> };

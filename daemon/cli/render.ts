@@ -97,3 +97,18 @@ export function renderReload(r: { applied: boolean; errors?: string[]; plan?: Re
     `  originated prefixes: +${o.add} -${o.remove} ~${o.change}\n`
   );
 }
+
+/** `rackroute why ADDRESS`. */
+export function renderWhy(r: unknown): string {
+  const w = r as { address: string; route: null | { prefix: string; reason: string; installed: boolean; nexthops: string[]; candidates: { from: string; best: boolean; multipath: boolean; ineligible?: string }[] }; kernel: null | { prefix: string; protocol: number; nexthops: { gateway?: string; ifindex: number }[] }; kernelAgrees: boolean | null };
+  const lines: string[] = [];
+  if (!w.route) lines.push(`${w.address}: no BGP route covers it`);
+  else {
+    lines.push(`${w.address} is in ${w.route.prefix}: best path chosen by ${w.route.reason}; next hops ${w.route.nexthops.join(', ') || 'none'}; ${w.route.installed ? 'installed in the kernel' : 'not installed (own prefix, or no usable next hop)'}`);
+    for (const c of w.route.candidates) lines.push(`  ${c.best ? '*' : c.multipath ? '=' : ' '} from ${c.from}${c.ineligible ? ` (ineligible: ${c.ineligible})` : ''}`);
+  }
+  if (w.kernel) lines.push(`kernel: ${w.kernel.prefix} proto ${w.kernel.protocol} via ${w.kernel.nexthops.map((n) => `${n.gateway ?? 'direct'}%${n.ifindex}`).join(', ')}`);
+  else lines.push('kernel: no route');
+  if (w.kernelAgrees !== null) lines.push(w.kernelAgrees ? 'the kernel agrees' : 'THE KERNEL DISAGREES');
+  return `${lines.join('\n')}\n`;
+}

@@ -63,11 +63,16 @@ export class FibClient {
     return this.ask('stats');
   }
 
-  private ask(t: 'query' | 'stats'): Promise<unknown> {
+  /** The kernel's FIB entry for an address (RTM_GETROUTE fibmatch), or null. */
+  lookup(address: string): Promise<unknown> {
+    return this.ask('lookup', address);
+  }
+
+  private ask(t: 'query' | 'stats' | 'lookup', address = ''): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.post({ t, id });
+      this.post(t === 'lookup' ? { t, id, address } : { t, id });
     });
   }
 

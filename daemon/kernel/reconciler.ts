@@ -12,7 +12,7 @@
  */
 import { diffFib, inScope, nexthopSetKey, normalizeNexthops, routeKey, sameRoute, DEFAULT_SCOPE, type FibNexthop, type FibOp, type FibRoute, type FibScope } from './fib.js';
 import { NexthopPlan, DEFAULT_NH_RANGE, type NhOp, type NhRange } from './nexthops.js';
-import type { BatchResult, Fib, FibCounters, FibKernel, KernelEvent, RouteEncoding, StartOptions } from './types.js';
+import type { BatchResult, Fib, FibCounters, FibKernel, KernelEvent, LookupAnswer, RouteEncoding, StartOptions } from './types.js';
 import { GatewayResolver, type Resolution } from './resolve.js';
 
 export interface ReconcilerOptions {
@@ -97,6 +97,11 @@ export class FibReconciler implements Fib {
   /** Routes known to differ from the desired state, queued or being written (drift not yet repaired). */
   get pendingRoutes(): number {
     return this.dirty.size + this.inFlight.size;
+  }
+
+  /** The kernel's own answer for an address: the FIB entry that carries it (`why`). */
+  async lookup(address: string): Promise<LookupAnswer | null> {
+    return (await this.kernel.lookup([address])).get(address) ?? null;
   }
 
   /** Known gateway resolutions (null: unresolvable). */

@@ -22,6 +22,8 @@ export type ToFib =
   | { t: 'query'; id: number }
   /** Counters and timing for the metrics (daemon/metrics/registry.ts), answered as query-result. */
   | { t: 'stats'; id: number }
+  /** The kernel's FIB entry for one address (`rackroute why`). */
+  | { t: 'lookup'; id: number; address: string }
   | { t: 'stop' };
 
 export type FromFib =
@@ -115,6 +117,9 @@ main.on('message', (m: ToFib) => {
           else earlyTrack.push(...msg.gateways);
         }
       });
+      return;
+    case 'lookup':
+      void (fib ? fib.lookup(m.address) : Promise.resolve(null)).then((result) => main.postMessage({ t: 'query-result', id: m.id, result } satisfies FromFib));
       return;
     case 'query':
       main.postMessage({ t: 'query-result', id: m.id, result: fib ? { ...fib.counters(), latencySamples: undefined } : null } satisfies FromFib);

@@ -4,9 +4,10 @@
  * into one giant reply. Input: a read-only view of the engine's state. Pure: no I/O.
  */
 import type { EngineQuery } from '../bus.js';
-import { ipToString } from '../../peers/wire/ip.js';
+import { ipToString, parseIp } from '../../peers/wire/ip.js';
+import { Afi } from '../../peers/wire/constants.js';
 import { formatAttrs } from './format.js';
-import { baseKey, formatKey, parseKey, type PrefixKey } from './prefix-key.js';
+import { baseKey, formatKey, keyFromBytes, parseKey, type PrefixKey } from './prefix-key.js';
 import { describePath } from './describe.js';
 import { LOCAL_PEER_ID } from './export.js';
 import type { LocRib } from './loc-rib.js';
@@ -43,6 +44,7 @@ export interface EngineView {
 export function answer(v: EngineView, q: EngineQuery): unknown {
   if (q.kind === 'stats') return stats(v);
   if (q.kind === 'rib') return rib(v, q);
+  if (q.kind === 'why') return why(v, q.address);
   return routes(v, q);
 }
 
@@ -82,6 +84,21 @@ export function routes(v: EngineView, q: { peer?: string; prefix?: string; limit
 }
 
 /** Loc-RIB entries: best path, why it won, ECMP next hops, every candidate. */
+/**
+ * `rackroute why ADDRESS`: the Loc-RIB entry an address falls in (longest prefix match over the
+ * Loc-RIB), as `rib` shows it; `routes` is empty when no prefix covers it.
+ */
+export function why(v: EngineView, address: string): unknown {
+  const bytes = parseIp(address);
+  if (!bytes) return { error: `not an IP address: ${address}` };
+  const afi = bytes.length === 4 ? Afi.Ipv4 : Afi.Ipv6;
+  for (let len = bytes.length * 8; len >= 0; len--) {
+    const k = keyFromBytes(afi, bytes, 0, len);
+    if (v.locRib.get(k)) return rib(v, { prefix: formatKey(k) });
+  }
+  return { total: v.locRib.size, routes: [] };
+}
+
 export function rib(v: EngineView, q: { prefix?: string; limit?: number }): unknown {
   const keys = q.prefix !== undefined ? [parseKey(q.prefix)].filter((k): k is PrefixKey => k !== null) : v.locRib.keys();
   const out: unknown[] = [];

@@ -109,7 +109,20 @@ describe('rackroute CLI against a live daemon and BIRD', () => {
     assert.match(cli('peer', 'nobody', 'reset').out, /no such peer: nobody/);
   });
 
-  it('a daemon that is not running is a clear error with exit code 1', () => {
+  it('why ADDRESS: the covering route, who sent it, why it won, and whether the kernel agrees', async () => {
+    await tor.announce('10.244.7.0/24');
+    await waitFor(() => cli('why', '10.244.7.5').out, { timeoutMs: 10000, what: 'the route to be installed', until: (o) => o.includes('installed in the kernel') });
+    const r = cli('why', '10.244.7.5');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /10\.244\.7\.5 is in 10\.244\.7\.0\/24/);
+    assert.match(r.out, /\* from tor/);
+    assert.match(r.out, /kernel: 10\.244\.7\.0\/24 proto 186 via 10\.0\.1\.2/);
+    assert.match(r.out, /the kernel agrees/);
+    assert.match(cli('why', '192.0.2.200').out, /no BGP route covers it/);
+    assert.equal(cli('why', 'not-an-ip').code, 1);
+  });
+
+    it('a daemon that is not running is a clear error with exit code 1', () => {
     const r = spawnSync(process.execPath, [CLI_JS, '--socket', join(lab.dir, 'nothing.sock'), 'status'], { encoding: 'utf8' });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /rackroute: .*nothing\.sock/);
