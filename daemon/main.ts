@@ -14,6 +14,7 @@ import { ControlServer } from './control/server.js';
 import { createLogger, type Logger } from './log.js';
 import { startMetrics, type MetricsService } from './metrics/service.js';
 import { Speaker } from './speaker.js';
+import { sdNotify, startWatchdog } from './systemd/notify.js';
 
 const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--no-fib] [--version]
   --config FILE   configuration (default ${DEFAULT_CONFIG_PATH})
@@ -87,6 +88,10 @@ async function main(argv: string[]): Promise<number> {
   await speaker.start();
   await control.start();
   await metrics.started();
+  // systemd (Type=notify): ready now that config, sessions, listener and first FIB sync are done.
+  sdNotify(`READY=1\nSTATUS=${await statusLine(speaker)}`);
+  startWatchdog();
+  setInterval(() => void statusLine(speaker).then((s) => sdNotify(`STATUS=${s}`)), 5000).unref();
   log.info({ event: 'daemon.started', version: version(), routerId: config.node.routerId, asn: config.node.asn, peers: config.peers.length }, 'rackrouted started');
 
   let stopping = false;
@@ -94,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
     if (stopping) return;
     stopping = true;
     log.info({ event: 'daemon.stopping', signal }, 'shutting down');
+    sdNotify(`STOPPING=1\nSTATUS=shutting down (${signal})`);
     void (async () => {
       await speaker.stop(`rackrouted shutting down (${signal})`);
       await control.stop();
@@ -110,9 +116,20 @@ async function main(argv: string[]): Promise<number> {
       return;
     }
     reloading = true;
-    void reload(configPath, speaker, log, metrics).finally(() => (reloading = false));
+    sdNotify(`RELOADING=1\nMONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`);
+    void reload(configPath, speaker, log, metrics).finally(() => {
+      reloading = false;
+      sdNotify('READY=1');
+    });
   });
   return -1;
+}
+
+/** systemd's STATUS= line: "3/3 peers up, 812 routes in the kernel". */
+async function statusLine(speaker: Speaker): Promise<string> {
+  const st = speaker.status('') as { peers: number; sessions: Record<string, number> };
+  const fib = (await speaker.fibCounters()) as { routesInstalled?: number } | null;
+  return `${st.sessions['Established'] ?? 0}/${st.peers} peers up${fib ? `, ${fib.routesInstalled ?? 0} routes in the kernel` : ''}`;
 }
 
 /** What a reload did (or, with dryRun, would do): the plan, or the file's errors. */
