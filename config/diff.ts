@@ -77,6 +77,7 @@ export const GLOBAL_FIELD_CLASS: Readonly<Record<GlobalPath, GlobalAction>> = {
   'bgp.multipathRelax': 'restartAll',
   'bgp.alwaysCompareMed': 'restartAll',
   'bgp.missingMedWorst': 'restartAll',
+  'bgp.shutdownDrain': 'inPlace', // read at the next SIGTERM
   // The kernel thread is set up once: these apply at the next start (reload logs that).
   'kernel.enabled': 'nextStart',
   'kernel.protocol': 'nextStart',

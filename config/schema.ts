@@ -192,6 +192,11 @@ export interface BgpConfig {
   alwaysCompareMed: boolean;
   /** A path without MED counts as the worst MED (default: as MED 0, RFC 4271 §9.1.2.2 (c)). */
   missingMedWorst: boolean;
+  /**
+   * Seconds between announcing RFC 8326 GRACEFUL_SHUTDOWN to peers without graceful restart and
+   * the Cease, on SIGTERM, so they move traffic away first (0: no drain).
+   */
+  shutdownDrain: number;
 }
 
 /** Where and how learned routes go into the kernel (daemon/kernel/). */
@@ -284,6 +289,7 @@ export const BGP_DEFAULTS: BgpConfig = {
   multipathRelax: true,
   alwaysCompareMed: false,
   missingMedWorst: false,
+  shutdownDrain: 5,
 };
 
 export const KERNEL_DEFAULTS: KernelConfig = { enabled: true, protocol: 186, table: 254, forwarding: true };
@@ -326,7 +332,7 @@ export const KEYS = {
     'removeLargeCommunities', 'prepend',
   ],
   gracefulRestart: ['enabled', 'restartTime'],
-  bgp: ['listen', 'listenAddresses', 'listenPort', 'minHoldTime', 'extendedMessage', 'maxPaths', 'multipathRelax', 'alwaysCompareMed', 'missingMedWorst'],
+  bgp: ['listen', 'listenAddresses', 'listenPort', 'minHoldTime', 'extendedMessage', 'maxPaths', 'multipathRelax', 'alwaysCompareMed', 'missingMedWorst', 'shutdownDrain'],
   kernel: ['enabled', 'protocol', 'table', 'forwarding'],
   control: ['socket', 'group'],
   metrics: ['enabled', 'listen'],

@@ -131,6 +131,7 @@ function readBgp(ctx: Ctx, v: Val): BgpConfig {
     multipathRelax: optional(e, 'multipathRelax', (x) => readBool(ctx, x), d.multipathRelax),
     alwaysCompareMed: optional(e, 'alwaysCompareMed', (x) => readBool(ctx, x), d.alwaysCompareMed),
     missingMedWorst: optional(e, 'missingMedWorst', (x) => readBool(ctx, x), d.missingMedWorst),
+    shutdownDrain: optional(e, 'shutdownDrain', (x) => readInt(ctx, x, (n) => n >= 0 && n <= 300, '0..300 seconds'), d.shutdownDrain),
   };
 }
 

@@ -106,6 +106,8 @@ export type ToEngine =
    */
   | { t: 'restarting'; peers: readonly string[] }
   | { t: 'restart-deadline' }
+  /** RFC 8326: re-advertise everything to these peers with GRACEFUL_SHUTDOWN (drain before Cease). */
+  | { t: 'graceful-shutdown'; peers: readonly string[] }
   /**
    * `buf` holds the UPDATE body from byte `offset` on (the whole frame, header skipped, no copy).
    * `receivedAt`: when the session engine read it (metrics/observer.ts wallClockMs).

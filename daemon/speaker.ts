@@ -515,6 +515,14 @@ export class Speaker {
 
   /** RFC 4486 / RFC 9003: Cease/Administrative Shutdown with a reason to every peer, then stop. */
   async stop(message: string): Promise<void> {
+    // RFC 8326: peers that will not keep our routes (no graceful restart) first get everything
+    // again with GRACEFUL_SHUTDOWN, and `bgp.shutdownDrain` seconds to move traffic elsewhere.
+    const drain = [...this.peers.values()].filter((e) => e.session.state === 'Established' && !e.gr).map((e) => e.cfg.name);
+    if (drain.length > 0 && this.cfg.bgp.shutdownDrain > 0) {
+      this.engine.post({ t: 'graceful-shutdown', peers: drain });
+      this.log.info({ event: 'shutdown.drain', peers: drain, seconds: this.cfg.bgp.shutdownDrain }, `announcing GRACEFUL_SHUTDOWN to ${drain.join(', ')} for ${this.cfg.bgp.shutdownDrain} s`);
+      await new Promise((r) => setTimeout(r, this.cfg.bgp.shutdownDrain * 1000));
+    }
     // RFC 8538 §3: with the N bit negotiated the Cease still lets the peer keep our routes while
     // we restart; without it a NOTIFICATION would end graceful restart (RFC 4724 §4), so a
     // graceful-restart peer without N just sees the connection close.
@@ -527,7 +535,8 @@ export class Speaker {
     await new Promise((r) => setTimeout(r, 200));
     for (const e of this.peers.values()) e.session.destroy();
     await this.engine.stop();
-    await this.fib?.stop();
+    // With graceful restart configured our kernel routes stay for the next start to adopt.
+    await this.fib?.stop(!this.cfg.peers.some((p) => p.gracefulRestart.enabled));
   }
 }
 

@@ -81,10 +81,10 @@ export class FibClient {
   }
 
   /** Leaves our routes in the kernel (pods stay reachable across a restart); stops the thread. */
-  async stop(): Promise<void> {
+  async stop(removeRoutes = false): Promise<void> {
     const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.post({ t: 'stop' });
-    const t = setTimeout(() => void this.worker.terminate(), 2000);
+    this.post({ t: 'stop', removeRoutes });
+    const t = setTimeout(() => void this.worker.terminate(), removeRoutes ? 10_000 : 2000);
     await done;
     clearTimeout(t);
   }

@@ -24,7 +24,7 @@ export type ToFib =
   | { t: 'stats'; id: number }
   /** The kernel's FIB entry for one address (`rackroute why`). */
   | { t: 'lookup'; id: number; address: string }
-  | { t: 'stop' };
+  | { t: 'stop'; removeRoutes?: boolean };
 
 export type FromFib =
   /** `adopted`: routes of ours the kernel held at start (forwarding state kept across a restart). */
@@ -131,7 +131,9 @@ main.on('message', (m: ToFib) => {
       return;
     }
     case 'stop':
-      void (fib?.stop() ?? Promise.resolve()).then(() => {
+      // Without graceful restart our routes go with us (nothing would adopt them in time).
+      if (m.removeRoutes && fib) fib.setRoutes([]);
+      void (m.removeRoutes && fib ? fib.sweep() : Promise.resolve()).then(() => fib?.stop() ?? Promise.resolve()).then(() => {
         main.postMessage({ t: 'stopped' } satisfies FromFib);
         main.close();
       });

@@ -73,6 +73,9 @@ export type Emit = (m: FromEngine, transfer?: ArrayBuffer[]) => void;
 /** Runs `fn` later (setImmediate in the worker); tests may run it at once. */
 export type Defer = (fn: () => void) => void;
 
+/** RFC 8326 §6: the well-known GRACEFUL_SHUTDOWN community, 65535:0. */
+const GRACEFUL_SHUTDOWN = 0xffff0000;
+
 /** Prefixes handled per slice of a long walk or a big flush. */
 const SLICE = 2048;
 
@@ -152,6 +155,8 @@ export class RouteEngine {
         return;
       case 'restart-deadline':
         return this.endDeferral('deadline');
+      case 'graceful-shutdown':
+        return this.gracefulShutdown(m.peers);
       case 'update':
         this.receivedAt = m.receivedAt;
         this.update(m.peer, m.session, new Uint8Array(m.buf, m.offset));
@@ -388,6 +393,29 @@ export class RouteEngine {
     }
     this.changed(changed);
     this.defer(() => this.walk(gen));
+  }
+
+  // ---- RFC 8326 graceful shutdown ----
+
+  /** Peers being drained before a shutdown: everything they get carries GRACEFUL_SHUTDOWN. */
+  private readonly gshut = new Set<string>();
+
+  /** RFC 8326 §3: re-advertise every route to `peers` with the GRACEFUL_SHUTDOWN community. */
+  private gracefulShutdown(peers: readonly string[]): void {
+    for (const name of peers) {
+      const p = this.peers.get(name);
+      if (!p) continue;
+      this.gshut.add(name);
+      for (const k of this.locRib.keys()) p.out.mark(k);
+      this.pump(p);
+    }
+  }
+
+  /** The attributes with 65535:0 added; on iBGP LOCAL_PREF 0 too (RFC 8326 §4.2). Interned. */
+  private gracefulShutdownAttrs(attrs: PathAttributes, ebgp: boolean): PathAttributes {
+    const comms = attrs.communities ?? [];
+    const next: PathAttributes = { ...attrs, communities: comms.includes(GRACEFUL_SHUTDOWN) ? comms : [...comms, GRACEFUL_SHUTDOWN], ...(ebgp ? {} : { localPref: 0 }) };
+    return this.store.intern(next).attrs;
   }
 
   // ---- next-hop reachability (recursive next hops, daemon/kernel/resolve.ts) ----
@@ -658,6 +686,7 @@ export class RouteEngine {
       if (!r.accept) return null;
       if (r.attrs !== ad.attrs) ad = { attrs: this.store.intern(r.attrs).attrs, nextHopSelf: ad.nextHopSelf };
     }
+    if (this.gshut.has(p.info.peer)) ad = { attrs: this.gracefulShutdownAttrs(ad.attrs, p.ref.ebgp), nextHopSelf: ad.nextHopSelf };
     if (afi === 1) {
       if (!ad.nextHopSelf) return ad.attrs.nextHop ? { attrs: ad.attrs } : null;
       if (!p.selfV4) return null;

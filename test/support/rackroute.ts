@@ -54,6 +54,8 @@ export interface RackrouteConfig {
   /** node.podNetworks: the default import policy accepts only routes inside these. */
   podNetworks?: string[];
   logLevel?: 'info' | 'debug' | 'trace' | 'warn';
+  /** bgp.shutdownDrain: seconds of RFC 8326 drain on SIGTERM (tests default to 0: no wait). */
+  shutdownDrain?: number;
   /** metrics.listen (the daemon's default, 127.0.0.1:9180 in its namespace, when unset). */
   metricsListen?: string;
 }
@@ -132,6 +134,7 @@ export function renderConfig(cfg: RackrouteConfig, socket: string): string {
     node: { routerId: cfg.routerId, asn: cfg.asn, ...(cfg.podNetworks ? { podNetworks: cfg.podNetworks } : {}) },
     originate: cfg.originate.map((o) => ({ prefix: o.prefix, communities: o.communities ?? [], largeCommunities: o.largeCommunities ?? [] })),
     peers: cfg.peers.map((p) => ({ ...p })),
+    bgp: { shutdownDrain: cfg.shutdownDrain ?? 0 },
     control: { socket },
     ...(cfg.metricsListen ? { metrics: { listen: cfg.metricsListen } } : {}),
     log: { level: cfg.logLevel ?? 'debug' },

@@ -19,7 +19,7 @@ test('a minimal file gets every default', () => {
     gracefulRestart: { enabled: true, restartTime: 120 }, extendedNextHop: false,
     routeReflectorClient: false, nextHopSelf: false, import: ['defaults'], export: ['defaults'],
   });
-  assert.deepEqual(config?.bgp, { listen: true, listenAddresses: ['::'], listenPort: 179, minHoldTime: 3, extendedMessage: true, maxPaths: 8, multipathRelax: true, alwaysCompareMed: false, missingMedWorst: false });
+  assert.deepEqual(config?.bgp, { listen: true, listenAddresses: ['::'], listenPort: 179, minHoldTime: 3, extendedMessage: true, maxPaths: 8, multipathRelax: true, alwaysCompareMed: false, missingMedWorst: false, shutdownDrain: 5 });
   assert.deepEqual(config?.kernel, { enabled: true, protocol: 186, table: 254, forwarding: true });
   assert.deepEqual(config?.control, { socket: '/run/rackroute/rackroute.sock' });
   assert.deepEqual(config?.metrics, { enabled: true, listen: '127.0.0.1:9180' });

@@ -129,7 +129,7 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   originate: r.prefixes.map((p) => ({ prefix: `10.${p.third}.0.0/16`, communities: p.communities, largeCommunities: p.large })),
   policies: r.policies,
   peers: r.peers,
-  bgp: { listen: r.listen, listenAddresses: ['::'], listenPort: 179, minHoldTime: r.minHoldTime, extendedMessage: true, maxPaths: r.maxPaths, multipathRelax: r.relax, alwaysCompareMed: !r.relax, missingMedWorst: false },
+  bgp: { listen: r.listen, listenAddresses: ['::'], listenPort: 179, minHoldTime: r.minHoldTime, extendedMessage: true, maxPaths: r.maxPaths, multipathRelax: r.relax, alwaysCompareMed: !r.relax, missingMedWorst: false, shutdownDrain: r.maxPaths % 7 },
   kernel: { enabled: true, protocol: 186, table: r.table, forwarding: r.listen },
   control: { socket: '/run/rackroute/rackroute.sock' },
   metrics: { enabled: r.metrics.enabled, listen: r.metrics.listen },
