@@ -127,7 +127,9 @@ export type EngineQuery =
   | { kind: 'routes'; peer?: string; prefix?: string; limit?: number }
   | { kind: 'rib'; prefix?: string; limit?: number }
   | { kind: 'stats' }
-  | { kind: 'why'; address: string };
+  | { kind: 'why'; address: string }
+  /** reload --dry-run: what the new config's import policies would accept/refuse differently. */
+  | { kind: 'policy-preview'; config: Config };
 
 /** Route engine -> main thread. */
 export type FromEngine =

@@ -136,7 +136,7 @@ async function statusLine(speaker: Speaker): Promise<string> {
 export interface ReloadResult {
   applied: boolean;
   errors?: string[];
-  plan?: { resets: string[]; added: string[]; removed: string[]; inPlace: string[]; reimport: string[]; reexport: string[]; global: string[]; originate: { add: number; remove: number; change: number } };
+  plan?: { routes?: unknown; resets: string[]; added: string[]; removed: string[]; inPlace: string[]; reimport: string[]; reexport: string[]; global: string[]; originate: { add: number; remove: number; change: number } };
 }
 
 function plan(d: ConfigDiff): NonNullable<ReloadResult['plan']> {
@@ -157,7 +157,7 @@ async function reload(configPath: string, speaker: Speaker, log: Logger, metrics
     log.error({ event: 'config.reload', result: 'rejected', errors: errors.map(formatError) }, `new configuration rejected, keeping the running one:\n${errors.map(formatError).join('\n')}`);
     return { applied: false, errors: errors.map(formatError) };
   }
-  if (dryRun) return { applied: false, plan: plan(diffConfig(speaker.config, config)) };
+  if (dryRun) return { applied: false, plan: { ...plan(diffConfig(speaker.config, config)), routes: await speaker.policyPreview(config) } };
   const d = await speaker.reload(config);
   await metrics.reloaded(config, d);
   const summary = d.peers.filter((p) => p.kind !== 'unchanged').map((p) => `${p.name}: ${p.kind}`);

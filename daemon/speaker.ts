@@ -205,6 +205,11 @@ export class Speaker {
     return { address, route: route ?? null, kernel, kernelAgrees: this.fib ? agrees : null };
   }
 
+  /** reload --dry-run: routes the new import policies would accept or refuse differently. */
+  policyPreview(next: Config): Promise<unknown> {
+    return this.engine.query({ kind: 'policy-preview', config: next });
+  }
+
   fibCounters(): Promise<unknown> {
     return this.fib ? this.fib.counters() : Promise.resolve(null);
   }

@@ -94,8 +94,16 @@ export function renderReload(r: { applied: boolean; errors?: string[]; plan?: Re
     line('routes re-run through import policy', p.reimport) +
     line('routes re-run through export policy', p.reexport) +
     line('global changes', p.global) +
-    `  originated prefixes: +${o.add} -${o.remove} ~${o.change}\n`
+    `  originated prefixes: +${o.add} -${o.remove} ~${o.change}\n` +
+    routeChanges(p as { routes?: { peers?: { peer: string; nowAccepted: number; nowRefused: number; sample: string[] }[] } })
   );
+}
+
+function routeChanges(p: { routes?: { peers?: { peer: string; nowAccepted: number; nowRefused: number; sample: string[] }[] } }): string {
+  const rows = p.routes?.peers;
+  if (rows === undefined) return '';
+  if (rows.length === 0) return '  received routes whose import verdict changes: none\n';
+  return rows.map((r) => `  from ${r.peer}: ${r.nowAccepted} newly accepted, ${r.nowRefused} newly refused (${r.sample.join(' ')}${r.nowAccepted + r.nowRefused > r.sample.length ? ' …' : ''})\n`).join('');
 }
 
 /** `rackroute why ADDRESS`. */

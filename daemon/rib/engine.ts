@@ -395,6 +395,36 @@ export class RouteEngine {
     this.defer(() => this.walk(gen));
   }
 
+  // ---- reload --dry-run ----
+
+  /**
+   * What a new config's import policies would change, without applying them: every stored
+   * (pre-policy) route is run through the new policy and compared with its current verdict.
+   * Counts per peer and a bounded sample of prefixes that would be accepted or refused.
+   */
+  private previewPolicy(config: Config): unknown {
+    const pol = compilePolicies(config);
+    const ctx = policyContext(config.node.asn, this.hostAddresses, [...this.originated.keys()].map(formatKey));
+    const known = new Set(config.peers.map((p) => p.name));
+    const peers: { peer: string; nowAccepted: number; nowRefused: number; sample: string[] }[] = [];
+    for (const [name, p] of this.peers) {
+      if (!known.has(name)) continue;
+      const row = { peer: name, nowAccepted: 0, nowRefused: 0, sample: [] as string[] };
+      for (const [ak, e] of p.adjIn) {
+        const k = baseKey(ak);
+        if (k === null) continue;
+        const r = evaluate(pol.import(name), { prefix: keyToPrefix(k), attrs: e.stored.attrs, nextHop: e.path.nextHop, peer: p.policyPeer }, ctx);
+        const was = e.rejected === undefined;
+        if (r.accept === was) continue;
+        if (r.accept) row.nowAccepted++;
+        else row.nowRefused++;
+        if (row.sample.length < 20) row.sample.push(`${r.accept ? '+' : '-'}${formatKey(k)}`);
+      }
+      if (row.nowAccepted + row.nowRefused > 0) peers.push(row);
+    }
+    return { peers };
+  }
+
   // ---- RFC 8326 graceful shutdown ----
 
   /** Peers being drained before a shutdown: everything they get carries GRACEFUL_SHUTDOWN. */
@@ -746,6 +776,7 @@ export class RouteEngine {
   }
 
   private query(q: EngineQuery): unknown {
+    if (q.kind === 'policy-preview') return this.previewPolicy(q.config);
     return answer(
       {
         peers: this.peers, locRib: this.locRib, installed: this.installed, store: this.store, unreachableNextHops: this.unreachableNextHops(),

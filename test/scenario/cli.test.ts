@@ -72,6 +72,14 @@ describe('rackroute CLI against a live daemon and BIRD', () => {
     await waitFor(() => torHas('10.244.9.0/24'), { timeoutMs: 10000, what: 'BIRD to receive the new prefix', until: (x) => x });
     const after = await rr.neighbor('tor');
     assert.equal(after.flaps, before.flaps, 'reload must not reset the session');
+    // A policy edit: the dry run names the routes whose import verdict would change.
+    await tor.announce('10.244.8.0/24');
+    await waitFor(async () => ((await rr.routes('tor'))['tor']?.received ?? []).some((r) => r.prefix === '10.244.8.0/24'), { timeoutMs: 10000, what: 'BIRD route in the Adj-RIB-In', until: (x) => x });
+    const withPolicy = renderConfig(cfg(['10.244.9.0/24']), rr.socket).replace('peers:', 'policies:\n  refuse8:\n    - match: {prefix: [10.244.8.0/24]}\n      then: {action: reject}\n    - then: {action: continue}\npeers:').replace(/(holdTime: 9)/, '$1\n    import: [refuse8, defaults]');
+    writeFileSync(rr.configFile, withPolicy);
+    const pol = cli('reload', '--dry-run');
+    assert.match(pol.out, /from tor: 0 newly accepted, 1 newly refused \(-10\.244\.8\.0\/24\)/, pol.out);
+    assert.match(pol.out, /sessions reset: none/, pol.out);
     // A peer field that needs a new session is shown as such.
     writeFileSync(rr.configFile, renderConfig(cfg(['10.244.9.0/24'], 12), rr.socket));
     assert.match(cli('reload', '--dry-run').out, /sessions reset: tor \(holdTime\)/);
