@@ -17,7 +17,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { callDaemon } from '../../daemon/control/client.js';
-import { buildFabric, kernelGateways, NODES, podNs, podV4, podV4Cidr, podV6, probePods, type Fabric } from '../support/fabric.js';
+import { parse as parseYaml } from 'yaml';
+import { fileURLToPath } from 'node:url';
+import { buildFabric, kernelGateways, NODES, podNs, podV4, podV4Cidr, probePods, type Fabric } from '../support/fabric.js';
 import { waitFor } from '../support/netns.js';
 import { throughputChart, type Throughput } from './report.js';
 
@@ -28,6 +30,30 @@ interface Opts {
   stateDir: string;
   reportDir: string;
   throughput: boolean;
+  topology: string;
+  podsPerNode: number;
+  seconds: number;
+}
+
+const DEFAULT_TOPOLOGY = fileURLToPath(new URL('../../../test/lab/topology.yaml', import.meta.url));
+
+/** Reads the topology file over the defaults; a bad value stops with `file:key: what is allowed`. */
+function readTopology(o: Opts, prefixGiven: boolean): void {
+  const doc = (parseYaml(readFileSync(o.topology, 'utf8')) ?? {}) as Record<string, unknown>;
+  const bad = (key: string, allowed: string): never => {
+    throw new Error(`${o.topology}: ${key}: ${JSON.stringify(doc[key])} is not allowed (${allowed})`);
+  };
+  for (const k of Object.keys(doc)) if (!['podsPerNode', 'throughputSeconds', 'prefix'].includes(k)) bad(k, 'keys: podsPerNode, throughputSeconds, prefix');
+  const int = (k: string, lo: number, hi: number, d: number): number => {
+    const v = doc[k] ?? d;
+    return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : bad(k, `an integer ${lo}..${hi}`);
+  };
+  o.podsPerNode = int('podsPerNode', 1, 4, 1);
+  o.seconds = int('throughputSeconds', 0, 60, 3);
+  if (o.seconds === 0) o.throughput = false;
+  const p = doc['prefix'];
+  if (p !== undefined && (typeof p !== 'string' || !/^[a-z][a-z0-9]{1,7}$/.test(p))) bad('prefix', '2-8 characters a-z0-9, starting with a letter');
+  if (!prefixGiven && typeof p === 'string') o.prefix = p;
 }
 
 interface State {
@@ -40,16 +66,21 @@ interface State {
 }
 
 function parse(argv: string[]): Opts {
-  const o: Opts = { cmd: 'up', prefix: 'rrlab', stateDir: '/run/rackroute-lab', reportDir: resolve('lab-report'), throughput: true };
+  const o: Opts = { cmd: 'up', prefix: 'rrlab', stateDir: '/run/rackroute-lab', reportDir: resolve('lab-report'), throughput: true, topology: DEFAULT_TOPOLOGY, podsPerNode: 1, seconds: 3 };
   const rest: string[] = [];
+  let prefixGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--prefix') o.prefix = argv[++i] ?? o.prefix;
+    if (a === '--prefix') {
+      o.prefix = argv[++i] ?? o.prefix;
+      prefixGiven = true;
+    } else if (a === '--topology') o.topology = resolve(argv[++i] ?? o.topology);
     else if (a === '--state-dir') o.stateDir = argv[++i] ?? o.stateDir;
     else if (a === '--report-dir') o.reportDir = resolve(argv[++i] ?? o.reportDir);
     else if (a === '--no-throughput') o.throughput = false;
     else rest.push(a);
   }
+  readTopology(o, prefixGiven);
   o.cmd = rest[0] ?? 'up';
   if (rest[1] !== undefined) o.arg = rest.slice(1).join(' ');
   return o;
@@ -102,16 +133,16 @@ async function sessions(f: Fabric): Promise<string[]> {
 }
 
 async function matrix(f: Fabric): Promise<{ lines: string[]; ok: number; total: number }> {
-  const lines = [`| from \\ to | ${NODES.map((n) => `${podNs(n)} v4 | ${podNs(n)} v6`).join(' | ')} |`, `|---|${NODES.map(() => '---|---').join('|')}|`];
+  const lines = [`| from \\ to | ${f.pods.map((p) => `${p.ns} v4 | ${p.ns} v6`).join(' | ')} |`, `|---|${f.pods.map(() => '---|---').join('|')}|`];
   let ok = 0;
   let total = 0;
-  for (const from of NODES) {
-    const targets = NODES.filter((n) => n !== from).flatMap((n) => [podV4(n), podV6(n)]);
+  for (const from of f.pods) {
+    const targets = f.pods.filter((p) => p !== from).flatMap((p) => [p.v4, p.v6]);
     const rtt = await probePods(f.lab, from, targets, 3000);
-    const cells = NODES.flatMap((n) =>
-      n === from
+    const cells = f.pods.flatMap((p) =>
+      p === from
         ? ['-', '-']
-        : [podV4(n), podV6(n)].map((a) => {
+        : [p.v4, p.v6].map((a) => {
             total++;
             const v = rtt[a];
             if (v === null || v === undefined) return 'FAIL';
@@ -119,30 +150,30 @@ async function matrix(f: Fabric): Promise<{ lines: string[]; ok: number; total: 
             return `${v} ms`;
           }),
     );
-    lines.push(`| ${podNs(from)} | ${cells.join(' | ')} |`);
+    lines.push(`| ${from.ns} | ${cells.join(' | ')} |`);
   }
   return { lines, ok, total };
 }
 
 /** Mbit/s of a 3 s iperf3 TCP run from namespace `from` to `to` (server started for it). */
-async function iperf(f: Fabric, from: string, to: string, address: string): Promise<number> {
+async function iperf(f: Fabric, from: string, to: string, address: string, seconds: number): Promise<number> {
   const srv = f.lab.spawnIn(to, ['iperf3', '-s', '-1', '-p', '5301']);
   await new Promise((r) => setTimeout(r, 400));
-  const res = await f.lab.exec(from, ['iperf3', '-c', address, '-p', '5301', '-t', '3', '-J'], { allowFail: true, timeoutMs: 20000 });
+  const res = await f.lab.exec(from, ['iperf3', '-c', address, '-p', '5301', '-t', String(seconds), '-J'], { allowFail: true, timeoutMs: seconds * 1000 + 15000 });
   await srv.stop(500);
   const j = JSON.parse(res.stdout || '{}') as { end?: { sum_received?: { bits_per_second: number } } };
   return Math.round((j.end?.sum_received?.bits_per_second ?? 0) / 1e6);
 }
 
-async function throughput(f: Fabric): Promise<Throughput[]> {
+async function throughput(f: Fabric, seconds: number): Promise<Throughput[]> {
   // The underlay: host addresses routed between the racks (statically here; BGP carries only pods).
   for (const [n, dst, via] of [
     ['spine', '10.1.0.0/16', '10.0.1.1'], ['spine', '10.2.0.0/16', '10.0.2.1'], ['tor1', '10.2.0.0/16', '10.0.1.0'],
     ['tor2', '10.1.0.0/16', '10.0.2.0'], ['node1', '10.2.0.0/16', '10.1.1.0'], ['node2', '10.1.0.0/16', '10.2.2.0'],
   ] as const) await f.lab.exec(n, ['ip', 'route', 'replace', dst, 'via', via]);
   // Across racks: node1 (rack 1, tor1) to node2 (rack 2, tor2), through the spine.
-  const host = await iperf(f, 'node1', 'node2', '10.2.2.1');
-  const native = await iperf(f, podNs('node1'), podNs('node2'), podV4('node2'));
+  const host = await iperf(f, 'node1', 'node2', '10.2.2.1', seconds);
+  const native = await iperf(f, podNs('node1'), podNs('node2'), podV4('node2'), seconds);
   // A VXLAN overlay between the same two nodes, MTU reduced by its 50 bytes of headers.
   const l1 = f.ifName.get('tor1-node1')!.b;
   const l2 = f.ifName.get('tor2-node2')!.b;
@@ -152,7 +183,7 @@ async function throughput(f: Fabric): Promise<Throughput[]> {
     await f.lab.exec(n, ['ip', 'link', 'set', 'vx0', 'mtu', '1450', 'up']);
     await f.lab.exec(n, ['ip', 'addr', 'add', a, 'dev', 'vx0']);
   }
-  const vxlan = await iperf(f, 'node1', 'node2', '10.250.0.2');
+  const vxlan = await iperf(f, 'node1', 'node2', '10.250.0.2', seconds);
   return [
     { name: 'host to host (underlay, the ceiling)', mbps: host },
     { name: 'pod to pod, native routing (rackroute)', mbps: native },
@@ -173,8 +204,8 @@ async function up(o: Opts): Promise<void> {
   if (left.length) console.log(`removed leftovers of an earlier lab: ${left.join(', ')}`);
   mkdirSync(o.stateDir, { recursive: true });
   const t0 = Date.now();
-  console.log(`building the lab (namespaces ${o.prefix}-*): spine (BIRD), tor1 (BIRD), tor2 (FRR), node1..3 (rackrouted), pod1..3`);
-  const f = await buildFabric(() => undefined, o.prefix);
+  console.log(`building the lab (namespaces ${o.prefix}-*, ${o.topology}): spine (BIRD), tor1 (BIRD), tor2 (FRR), node1..3 (rackrouted), ${o.podsPerNode} pod(s) per node`);
+  const f = await buildFabric(() => undefined, o.prefix, o.podsPerNode);
   const state: State = { pid: process.pid, prefix: o.prefix, sockets: Object.fromEntries(NODES.map((n) => [n, f.nodes[n].socket])), links: Object.fromEntries(f.ifName), failed: [] };
   writeFileSync(stateFile(o), JSON.stringify(state));
   await converged(f);
@@ -187,9 +218,9 @@ async function up(o: Opts): Promise<void> {
   report.push(`## Pod to pod (UDP echo round trip): ${m.ok}/${m.total} reachable`, '', ...m.lines, '');
   let tp: Throughput[] = [];
   if (o.throughput) {
-    tp = await throughput(f);
+    tp = await throughput(f, o.seconds);
     const host = tp[0]?.mbps ?? 0;
-    report.push('## Throughput across racks (iperf3, TCP, 3 s each)', '', '| path | Mbit/s | vs host |', '|---|---|---|');
+    report.push(`## Throughput across racks (iperf3, TCP, ${o.seconds} s each)`, '', '| path | Mbit/s | vs host |', '|---|---|---|');
     for (const t of tp) report.push(`| ${t.name} | ${t.mbps ?? '-'} | ${t.mbps !== null && host > 0 ? (t.mbps / host).toFixed(2) : t.note ?? '-'} |`);
     report.push('', '![throughput](throughput.svg)', '');
   }

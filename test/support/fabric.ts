@@ -67,6 +67,24 @@ export const podV4 = (n: NodeName): string => `10.244.${nodeIndex(n)}.2`;
 export const podV6 = (n: NodeName): string => `fd00:10:244:${nodeIndex(n)}::2`;
 export const podNs = (n: NodeName): string => `pod${nodeIndex(n)}`;
 
+/** A pod: its namespace (short name), node and addresses. */
+export interface Pod {
+  ns: string;
+  node: NodeName;
+  v4: string;
+  v6: string;
+}
+
+/**
+ * Pod `j` (0-based) of a node. Pod 0 is the one every scenario uses (veth /30 and /64); further
+ * pods get their own /30 and /126 out of the node's pod CIDRs (10.244.N.4j.., fd00:10:244:N::1:4j..).
+ */
+export function podOf(n: NodeName, j: number): Pod & { nodeV4: string; nodeV6: string; v4Len: number; v6Len: number } {
+  const i = nodeIndex(n);
+  if (j === 0) return { ns: podNs(n), node: n, v4: podV4(n), v6: podV6(n), nodeV4: `10.244.${i}.1`, nodeV6: `fd00:10:244:${i}::1`, v4Len: 30, v6Len: 64 };
+  return { ns: `${podNs(n)}${String.fromCharCode(97 + j)}`, node: n, v4: `10.244.${i}.${4 * j + 2}`, v6: `fd00:10:244:${i}::1:${4 * j + 2}`, nodeV4: `10.244.${i}.${4 * j + 1}`, nodeV6: `fd00:10:244:${i}::1:${4 * j + 1}`, v4Len: 30, v6Len: 126 };
+}
+
 /** The link between a ToR (or the spine) and the router below it. */
 export function link(a: RouterName, b: TorName | NodeName): P2p {
   const l = LINKS.find((x) => x.a === a && x.b === b);
@@ -84,6 +102,8 @@ export interface Fabric {
   readonly nodes: Record<NodeName, Rackroute>;
   /** Interface name of each link end, by `${a}-${b}` and side. */
   readonly ifName: Map<string, { a: string; b: string }>;
+  /** Every pod, in node order (pod 0 of each node first among its node's). */
+  readonly pods: Pod[];
   /** Rewrites tor1's BIRD config with kernel export plus a default route toward the given neighbours. */
   announceDefaultFromTor1(toNeighbors: string[]): Promise<void>;
 }
@@ -154,11 +174,13 @@ async function sysctl(lab: Lab, ns: string, settings: string[]): Promise<void> {
 const ECHO_JS = fileURLToPath(new URL('./pod-echo.js', import.meta.url));
 
 /** Builds the namespaces, links and pods, starts every daemon. The caller owns lab.cleanup(). */
-export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string): Promise<Fabric> {
+export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string, podsPerNode = 1): Promise<Fabric> {
   const lab = await createLab(prefix);
   onLab(lab);
   const routers: RouterName[] = ['spine', 'tor1', 'tor2'];
-  for (const ns of [...routers, ...NODES, ...NODES.map(podNs)]) {
+  // With more than one pod, pod 0's /64 would cover its neighbours (on-link to it): /126 for all.
+  const pods = NODES.flatMap((n) => Array.from({ length: podsPerNode }, (_, j) => ({ ...podOf(n, j), ...(podsPerNode > 1 ? { v6Len: 126 } : {}) })));
+  for (const ns of [...routers, ...NODES, ...pods.map((p) => p.ns)]) {
     await lab.addNamespace(ns);
     await sysctl(lab, ns, ['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
   }
@@ -169,12 +191,11 @@ export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string): P
     const made = await lab.linkNamespaces(l.a, l.b, { v4: [l.v4[0], l.v4[1], 31], v6: [l.v6[0], l.v6[1], 64] });
     ifName.set(`${l.a}-${l.b}`, { a: made.ifA, b: made.ifB });
   }
-  for (const n of NODES) {
-    const i = nodeIndex(n);
-    await lab.linkNamespaces(n, podNs(n), { v4: [`10.244.${i}.1`, podV4(n), 30], v6: [`fd00:10:244:${i}::1`, podV6(n), 64] });
-    await lab.exec(podNs(n), ['ip', 'route', 'add', 'default', 'via', `10.244.${i}.1`]);
-    await lab.exec(podNs(n), ['ip', '-6', 'route', 'add', 'default', 'via', `fd00:10:244:${i}::1`]);
-    lab.spawnIn(podNs(n), [process.execPath, ECHO_JS, 'serve', String(ECHO_PORT)], { logFile: join(lab.dir, `echo-${podNs(n)}.log`) });
+  for (const p of pods) {
+    await lab.linkNamespaces(p.node, p.ns, { v4: [p.nodeV4, p.v4, p.v4Len], v6: [p.nodeV6, p.v6, p.v6Len] });
+    await lab.exec(p.ns, ['ip', 'route', 'add', 'default', 'via', p.nodeV4]);
+    await lab.exec(p.ns, ['ip', '-6', 'route', 'add', 'default', 'via', p.nodeV6]);
+    lab.spawnIn(p.ns, [process.execPath, ECHO_JS, 'serve', String(ECHO_PORT)], { logFile: join(lab.dir, `echo-${p.ns}.log`) });
   }
   const cfgs = { spine: routerConfig('spine', '192.0.2.100'), tor1: routerConfig('tor1', '192.0.2.101'), tor2: routerConfig('tor2', '192.0.2.102') };
   const [spine, tor1, tor2, ...rr] = await Promise.all([
@@ -189,6 +210,7 @@ export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string): P
     lab,
     routers: { spine: spine!, tor1: tor1!, tor2: tor2! },
     nodes: { node1: rr[0]!, node2: rr[1]!, node3: rr[2]! },
+    pods: pods.map(({ ns, node, v4, v6 }) => ({ ns, node, v4, v6 })),
     ifName,
     announceDefaultFromTor1: (to) => reconfigureBird(lab, tor1!, birdFabricConfig(cfgs.tor1, to)),
   };
@@ -212,8 +234,8 @@ export async function kernelGateways(lab: Lab, ns: string, dst: string): Promise
 }
 
 /** Round-trip times (ms, null = no answer within timeoutMs) from a node's pod to pod addresses. */
-export async function probePods(lab: Lab, from: NodeName, addresses: string[], timeoutMs: number): Promise<Record<string, number | null>> {
-  const res = await lab.exec(podNs(from), [process.execPath, ECHO_JS, 'probe', String(ECHO_PORT), String(timeoutMs), ...addresses], { timeoutMs: timeoutMs + 5000 });
+export async function probePods(lab: Lab, from: NodeName | Pod, addresses: string[], timeoutMs: number): Promise<Record<string, number | null>> {
+  const res = await lab.exec(typeof from === 'string' ? podNs(from) : from.ns, [process.execPath, ECHO_JS, 'probe', String(ECHO_PORT), String(timeoutMs), ...addresses], { timeoutMs: timeoutMs + 5000 });
   return JSON.parse(res.stdout) as Record<string, number | null>;
 }
 
