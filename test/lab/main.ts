@@ -184,10 +184,20 @@ async function throughput(f: Fabric, seconds: number): Promise<Throughput[]> {
     await f.lab.exec(n, ['ip', 'addr', 'add', a, 'dev', 'vx0']);
   }
   const vxlan = await iperf(f, 'node1', 'node2', '10.250.0.2', seconds);
+  // Pod to pod through the overlay: policy routing (table 250, which rackroute does not manage)
+  // sends pod1 <-> pod2 traffic into vx0 on both nodes; everything else keeps the native routes.
+  const [p1, p2] = [podV4('node1'), podV4('node2')];
+  for (const [n, from, to, cidr, gw] of [['node1', p1, p2, podV4Cidr('node2'), '10.250.0.2'], ['node2', p2, p1, podV4Cidr('node1'), '10.250.0.1']] as const) {
+    await f.lab.exec(n, ['ip', 'route', 'add', cidr, 'via', gw, 'dev', 'vx0', 'table', '250']);
+    await f.lab.exec(n, ['ip', 'rule', 'add', 'from', from, 'to', to, 'table', '250', 'priority', '100']);
+  }
+  const podVxlan = await iperf(f, podNs('node1'), podNs('node2'), p2, seconds);
+  for (const n of ['node1', 'node2']) await f.lab.exec(n, ['ip', 'rule', 'del', 'priority', '100'], { allowFail: true });
   return [
     { name: 'host to host (underlay, the ceiling)', mbps: host },
     { name: 'pod to pod, native routing (rackroute)', mbps: native },
     { name: 'pod to pod, native + BPF datapath', mbps: null, note: 'not available yet (issue 6)' },
+    { name: 'pod to pod over VXLAN (MTU 1450)', mbps: podVxlan },
     { name: 'node to node over VXLAN (MTU 1450)', mbps: vxlan },
   ];
 }
