@@ -12,7 +12,7 @@
  */
 import {
   DEFAULT_POLICY,
-  type BgpConfig, type Config, type ControlConfig, type KernelConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
+  type BgpConfig, type Config, type ControlConfig, type KernelConfig, type KubernetesConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
 } from './schema.js';
 
 export type PeerFieldClass = 'identity' | 'restart' | 'inPlace';
@@ -57,6 +57,7 @@ export type GlobalPath =
   | `kernel.${keyof KernelConfig}`
   | `control.${keyof ControlConfig}`
   | `metrics.${keyof MetricsConfig}`
+  | `kubernetes.${keyof KubernetesConfig}`
   | `log.${keyof LogConfig}`;
 
 /** What a change of each global field needs (peers and originate are diffed separately). */
@@ -88,6 +89,18 @@ export const GLOBAL_FIELD_CLASS: Readonly<Record<GlobalPath, GlobalAction>> = {
   // The HTTP listener is closed and opened anew; the metrics themselves carry on.
   'metrics.enabled': 'reopenMetrics',
   'metrics.listen': 'reopenMetrics',
+  // The API connection is made once: these apply at the next start.
+  'kubernetes.enabled': 'nextStart',
+  'kubernetes.kubeconfig': 'nextStart',
+  'kubernetes.nodeName': 'nextStart',
+  // The rest re-derive peers, originated pod CIDRs and ownership from the node list in hand.
+  'kubernetes.originatePodCidrs': 'inPlace',
+  'kubernetes.peering': 'inPlace',
+  'kubernetes.nodeSelector': 'inPlace',
+  'kubernetes.routeReflectorSelector': 'inPlace',
+  'kubernetes.validation': 'inPlace',
+  'kubernetes.reportCondition': 'inPlace',
+  'kubernetes.stateFile': 'inPlace',
   'log.level': 'inPlace',
 };
 

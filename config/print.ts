@@ -10,7 +10,7 @@ import { KEYS, type Config, type OriginatePrefix, type PeerConfig, type PolicyCo
 
 export function printConfig(config: Config): string {
   const doc = {
-    node: { ...pick(config.node, ['routerId', 'asn', 'clusterId', 'hostname']), podNetworks: [...config.node.podNetworks], exportLearned: config.node.exportLearned },
+    node: { ...pick(config.node, config.node.routerId === '' ? ['asn', 'clusterId', 'hostname'] : ['routerId', 'asn', 'clusterId', 'hostname']), podNetworks: [...config.node.podNetworks], exportLearned: config.node.exportLearned },
     originate: config.originate.map(printOriginate),
     policies: Object.fromEntries(config.policies.map((p) => [p.name, printPolicy(p)])),
     peers: config.peers.map(printPeer),
@@ -18,6 +18,7 @@ export function printConfig(config: Config): string {
     kernel: pick(config.kernel, KEYS.kernel),
     control: pick(config.control, ['socket', 'group']),
     metrics: pick(config.metrics, KEYS.metrics),
+    kubernetes: pick(config.kubernetes, KEYS.kubernetes),
     log: { level: config.log.level },
   };
   return stringify(doc, { lineWidth: 0, indent: 2, indentSeq: true, flowCollectionPadding: false });

@@ -21,7 +21,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type PeerAsn = number | 'internal' | 'external';
 
 export interface NodeConfig {
-  /** BGP Identifier, IPv4 dotted quad (RFC 4271 §4.2, RFC 6286 §2.1: non-zero). */
+  /**
+   * BGP Identifier, IPv4 dotted quad (RFC 4271 §4.2, RFC 6286 §2.1: non-zero). '' only with
+   * kubernetes.enabled: then the Node's IPv4 InternalIP (daemon/kubernetes/compose.ts).
+   */
   routerId: string;
   asn: number;
   /**
@@ -230,6 +233,36 @@ export interface MetricsConfig {
   listen: string;
 }
 
+/** How routes inside the cluster's pod CIDRs are checked against the Nodes' spec.podCIDRs. */
+export const VALIDATION_MODES = ['enforce', 'warn', 'off'] as const;
+export type ValidationMode = (typeof VALIDATION_MODES)[number];
+
+/** BGP sessions made from the Node list: none, every selected node (iBGP full mesh), or route reflectors. */
+export const K8S_PEERING_MODES = ['none', 'mesh', 'route-reflectors'] as const;
+export type K8sPeeringMode = (typeof K8S_PEERING_MODES)[number];
+
+/** The Kubernetes API as a source of node identity, pod CIDRs and peers (daemon/kubernetes/). */
+export interface KubernetesConfig {
+  enabled: boolean;
+  /** kubeconfig file; unset = the in-cluster service account, then $KUBECONFIG / ~/.kube/config. */
+  kubeconfig?: string;
+  /** This node's Node object; unset = $NODE_NAME, then the hostname. */
+  nodeName?: string;
+  /** Advertise the Node's spec.podCIDRs (IPv4 and IPv6) and follow their changes. */
+  originatePodCidrs: boolean;
+  peering: K8sPeeringMode;
+  /** Label selector (`k=v`, `k!=v`, `k`, `!k`, comma = and) of the nodes peering takes part with; '' = all. */
+  nodeSelector: string;
+  /** Label selector of the route reflectors (peering: route-reflectors). */
+  routeReflectorSelector: string;
+  /** Accept a pod-CIDR route only from the node that owns the CIDR. */
+  validation: ValidationMode;
+  /** Set the Node's NetworkUnavailable condition to False once routes are in place. */
+  reportCondition: boolean;
+  /** Last known good node list, used at start when the API cannot be reached. */
+  stateFile: string;
+}
+
 export interface Config {
   node: NodeConfig;
   originate: OriginatePrefix[];
@@ -240,6 +273,7 @@ export interface Config {
   kernel: KernelConfig;
   control: ControlConfig;
   metrics: MetricsConfig;
+  kubernetes: KubernetesConfig;
   log: LogConfig;
 }
 
@@ -298,6 +332,17 @@ export const CONTROL_DEFAULTS: ControlConfig = { socket: '/run/rackroute/rackrou
 
 export const LOG_DEFAULTS: LogConfig = { level: 'info' };
 
+export const KUBERNETES_DEFAULTS: KubernetesConfig = {
+  enabled: false,
+  originatePodCidrs: true,
+  peering: 'none',
+  nodeSelector: '',
+  routeReflectorSelector: 'rackroute.io/route-reflector=true',
+  validation: 'enforce',
+  reportCondition: true,
+  stateFile: '/var/lib/rackroute/kubernetes.json',
+};
+
 /** 9180: next to BIRD/FRR exporters' usual ports, unused by Kubernetes node components. */
 export const METRICS_DEFAULTS: MetricsConfig = { enabled: true, listen: '127.0.0.1:9180' };
 
@@ -312,7 +357,7 @@ export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
 
 /** Keys accepted in each mapping, in canonical (printing) order. */
 export const KEYS = {
-  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'kernel', 'control', 'metrics', 'log'],
+  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'kernel', 'control', 'metrics', 'kubernetes', 'log'],
   node: ['routerId', 'asn', 'clusterId', 'hostname', 'podNetworks', 'exportLearned'],
   originate: ['prefix', 'communities', 'largeCommunities'],
   peer: [
@@ -336,6 +381,7 @@ export const KEYS = {
   kernel: ['enabled', 'protocol', 'table', 'forwarding'],
   control: ['socket', 'group'],
   metrics: ['enabled', 'listen'],
+  kubernetes: ['enabled', 'kubeconfig', 'nodeName', 'originatePodCidrs', 'peering', 'nodeSelector', 'routeReflectorSelector', 'validation', 'reportCondition', 'stateFile'],
   log: ['level'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -6,15 +6,18 @@
  */
 import { isMap, isScalar } from 'yaml';
 import {
-  optional, readBool, readEnum, readInt, readList, readMap, required,
+  fail, optional, readBool, readEnum, readInt, readList, readMap, readString, required,
   type Ctx, type Val,
 } from './reader.js';
 import { readPeer } from './peer.js';
 import { readPolicies } from './policy.js';
 import {
-  BGP_DEFAULTS, CONTROL_DEFAULTS, KERNEL_DEFAULTS, KEYS, LOG_DEFAULTS, LOG_LEVELS, METRICS_DEFAULTS,
-  type BgpConfig, type Config, type ControlConfig, type KernelConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix,
+  BGP_DEFAULTS, CONTROL_DEFAULTS, K8S_PEERING_MODES, KERNEL_DEFAULTS, KEYS, KUBERNETES_DEFAULTS, LOG_DEFAULTS, LOG_LEVELS, METRICS_DEFAULTS,
+  VALIDATION_MODES,
+  type BgpConfig, type Config, type ControlConfig, type KernelConfig, type KubernetesConfig, type LogConfig, type MetricsConfig, type NodeConfig,
+  type OriginatePrefix,
 } from './schema.js';
+import { parseSelector, SELECTOR_ALLOWED } from './selector.js';
 import {
   ASN_ALLOWED, readAbsolutePath, readAsn, readCidr, readCommunity, readGroup, readHostname, readIp,
   readLargeCommunity, readListen, readRouterId,
@@ -34,6 +37,12 @@ export function readConfig(ctx: Ctx, root: Val): Config {
   const node = required(ctx, root, e, 'node', 'a mapping with routerId and asn', (v) => readNode(ctx, v));
   if (!node) ctx.bad.add('node');
   const d = placeholderConfig();
+  const kubernetes = section('kubernetes', (v) => readKubernetes(ctx, v), d.kubernetes);
+  // The router id may come from the Node's InternalIP; without Kubernetes it is required.
+  if (node && node.routerId === '' && !kubernetes.enabled) {
+    const nodeVal = e.get('node');
+    if (nodeVal) required(ctx, nodeVal, new Map(), 'routerId', 'IPv4 address such as 192.0.2.1, or kubernetes.enabled to take the Node\'s InternalIP', () => undefined);
+  }
   return {
     node: node ?? d.node,
     originate: section('originate', (v) => readEach(ctx, v, 'CIDR prefixes', readOriginate), d.originate),
@@ -43,6 +52,7 @@ export function readConfig(ctx: Ctx, root: Val): Config {
     kernel: section('kernel', (v) => readKernel(ctx, v), d.kernel),
     control: section('control', (v) => readControl(ctx, v), d.control),
     metrics: section('metrics', (v) => readMetrics(ctx, v), d.metrics),
+    kubernetes,
     log: section('log', (v) => readLog(ctx, v), d.log),
   };
 }
@@ -58,6 +68,7 @@ function placeholderConfig(): Config {
     kernel: { ...KERNEL_DEFAULTS },
     control: { ...CONTROL_DEFAULTS },
     metrics: { ...METRICS_DEFAULTS },
+    kubernetes: { ...KUBERNETES_DEFAULTS },
     log: { ...LOG_DEFAULTS },
   };
 }
@@ -76,7 +87,8 @@ function readNode(ctx: Ctx, v: Val): NodeConfig | undefined {
   const e = readMap(ctx, v, KEYS.node);
   if (!e) return undefined;
   const node: NodeConfig = {
-    routerId: required(ctx, v, e, 'routerId', 'IPv4 address such as 192.0.2.1', (x) => readRouterId(ctx, x)) ?? '0.0.0.0',
+    // Absent: '' (readConfig requires it unless kubernetes.enabled supplies it).
+    routerId: e.has('routerId') ? (required(ctx, v, e, 'routerId', 'IPv4 address such as 192.0.2.1', (x) => readRouterId(ctx, x)) ?? '0.0.0.0') : '',
     asn: required(ctx, v, e, 'asn', ASN_ALLOWED, (x) => readAsn(ctx, x)) ?? 0,
     podNetworks: optional(e, 'podNetworks', (x) => readStrings(ctx, x, 'CIDR prefixes', readCidr), []),
     exportLearned: optional(e, 'exportLearned', (x) => readBool(ctx, x), false),
@@ -167,6 +179,37 @@ function readMetrics(ctx: Ctx, v: Val): MetricsConfig {
     enabled: optional(e, 'enabled', (x) => readBool(ctx, x), METRICS_DEFAULTS.enabled),
     listen: optional(e, 'listen', (x) => readListen(ctx, x), METRICS_DEFAULTS.listen),
   };
+}
+
+function readKubernetes(ctx: Ctx, v: Val): KubernetesConfig {
+  const e = readMap(ctx, v, KEYS.kubernetes);
+  const d = { ...KUBERNETES_DEFAULTS };
+  if (!e) return d;
+  const selector = (x: Val): string | undefined => {
+    if (x.node && isScalar(x.node) && x.node.value === '') return '';
+    const text = readString(ctx, x, SELECTOR_ALLOWED, () => true);
+    if (text === undefined) return undefined;
+    const r = parseSelector(text);
+    return r.ok ? text.trim() : fail(ctx, x, `${r.error} (${SELECTOR_ALLOWED})`);
+  };
+  const out: KubernetesConfig = {
+    enabled: optional(e, 'enabled', (x) => readBool(ctx, x), d.enabled),
+    originatePodCidrs: optional(e, 'originatePodCidrs', (x) => readBool(ctx, x), d.originatePodCidrs),
+    peering: optional(e, 'peering', (x) => readEnum(ctx, x, K8S_PEERING_MODES), d.peering),
+    nodeSelector: optional(e, 'nodeSelector', selector, d.nodeSelector),
+    routeReflectorSelector: optional(e, 'routeReflectorSelector', selector, d.routeReflectorSelector),
+    validation: optional(e, 'validation', (x) => readEnum(ctx, x, VALIDATION_MODES), d.validation),
+    reportCondition: optional(e, 'reportCondition', (x) => readBool(ctx, x), d.reportCondition),
+    stateFile: optional(e, 'stateFile', (x) => readAbsolutePath(ctx, x), d.stateFile),
+  };
+  const kc = e.get('kubeconfig');
+  const kubeconfig = kc && readAbsolutePath(ctx, kc);
+  if (kubeconfig !== undefined) out.kubeconfig = kubeconfig;
+  const nn = e.get('nodeName');
+  // A Node name is a DNS subdomain.
+  const nodeName = nn && readString(ctx, nn, 'Node name: lowercase DNS subdomain', (s) => /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(s));
+  if (nodeName !== undefined) out.nodeName = nodeName;
+  return out;
 }
 
 function readLog(ctx: Ctx, v: Val): LogConfig {

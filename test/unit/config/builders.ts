@@ -1,5 +1,5 @@
 /** Config builders for the config unit tests: a valid base config and peers with defaults. */
-import { BGP_DEFAULTS, KERNEL_DEFAULTS, METRICS_DEFAULTS, PEER_DEFAULTS, type Config, type NodeConfig, type PeerConfig } from '../../../config/schema.js';
+import { BGP_DEFAULTS, KERNEL_DEFAULTS, KUBERNETES_DEFAULTS, METRICS_DEFAULTS, PEER_DEFAULTS, type Config, type NodeConfig, type PeerConfig } from '../../../config/schema.js';
 
 export function peer(fields: Partial<PeerConfig> & { address: string }): PeerConfig {
   return {
@@ -29,6 +29,7 @@ export function config(fields: Partial<Config> = {}): Config {
     kernel: { ...KERNEL_DEFAULTS },
     control: { socket: '/run/rackroute/rackroute.sock' },
     metrics: { ...METRICS_DEFAULTS },
+    kubernetes: { ...KUBERNETES_DEFAULTS },
     log: { level: 'info' },
     ...fields,
   };

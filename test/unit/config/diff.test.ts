@@ -28,10 +28,11 @@ test('every global key the parser accepts is classified', () => {
   const globals = [
     ...KEYS.node.map((k) => `node.${k}`), ...KEYS.bgp.map((k) => `bgp.${k}`), ...KEYS.kernel.map((k) => `kernel.${k}`),
     ...KEYS.control.map((k) => `control.${k}`), ...KEYS.metrics.map((k) => `metrics.${k}`), ...KEYS.log.map((k) => `log.${k}`),
+    ...KEYS.kubernetes.map((k) => `kubernetes.${k}`),
   ];
   assert.deepEqual(globals.sort(), Object.keys(GLOBAL_FIELD_CLASS).sort());
   // policies and originate are diffed by their own functions (ConfigDiff.policies / .originate).
-  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'kernel', 'log', 'metrics', 'node', 'originate', 'peers', 'policies']);
+  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'kernel', 'kubernetes', 'log', 'metrics', 'node', 'originate', 'peers', 'policies']);
 });
 
 test('identical configs: nothing changed, every peer unchanged', () => {

@@ -9,6 +9,7 @@ import { parseConfig } from '../../../config/parse.js';
 import { printConfig } from '../../../config/print.js';
 import {
   ADD_PATH_MODES, FAMILIES, KEYS, LOG_LEVELS, ROUTE_SOURCES, WELL_KNOWN_COMMUNITIES, type Config, type PeerConfig,
+  KUBERNETES_DEFAULTS,
 } from '../../../config/schema.js';
 import { validateConfig } from '../../../config/validate.js';
 import { config, node, peer } from './builders.js';
@@ -133,6 +134,11 @@ const configArb: fc.Arbitrary<Config> = fc.record({
   kernel: { enabled: true, protocol: 186, table: r.table, forwarding: r.listen },
   control: { socket: '/run/rackroute/rackroute.sock' },
   metrics: { enabled: r.metrics.enabled, listen: r.metrics.listen },
+  kubernetes: {
+    ...KUBERNETES_DEFAULTS, enabled: r.listen, validation: (['enforce', 'warn', 'off'] as const)[r.maxPaths % 3] ?? 'off',
+    peering: (['none', 'mesh', 'route-reflectors'] as const)[r.table % 3] ?? 'none', nodeSelector: r.relax ? '' : 'rackroute.io/mesh=true,!example.com/skip',
+    ...(r.listen ? { nodeName: 'node-1.rack-a', kubeconfig: '/etc/rackroute/kubeconfig' } : {}),
+  },
   log: { level: r.level },
 }));
 
