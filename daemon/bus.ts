@@ -6,6 +6,7 @@
 import type { WireError } from '../peers/wire/errors.js';
 import type { Config } from '../config/schema.js';
 import type { ThreadStatsMessage } from './metrics/loop-lag.js';
+import type { OwnershipSpec } from './kubernetes/ownership.js';
 
 /** What the route engine needs to know about an Established session. */
 export interface PeerSessionInfo {
@@ -91,6 +92,8 @@ export type ToEngine =
   | { t: 'local'; local: LocalInfo }
   /** The running config (for policies) and this node's own addresses; on start and reload. */
   | { t: 'policy'; config: Config; hostAddresses: string[] }
+  /** Kubernetes pod-CIDR ownership (validation mode and the node list); stored routes are re-checked. */
+  | { t: 'ownership'; spec: OwnershipSpec }
   | { t: 'peer-up'; info: PeerSessionInfo }
   /**
    * The session ended. `graceful` (RFC 4724 §4.2 / RFC 8538 §3): the peer is restarting — keep

@@ -15,6 +15,10 @@ import { createLogger, type Logger } from './log.js';
 import { startMetrics, type MetricsService } from './metrics/service.js';
 import { Speaker } from './speaker.js';
 import { sdNotify, startWatchdog } from './systemd/notify.js';
+import type { Config } from '../config/schema.js';
+import { compose, type Composed } from './kubernetes/compose.js';
+import { KubernetesService } from './kubernetes/service.js';
+import type { NodeInfo } from './kubernetes/node-info.js';
 
 const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--no-fib] [--version]
   --config FILE   configuration (default ${DEFAULT_CONFIG_PATH})
@@ -53,13 +57,24 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const log = createLogger(config.log.level);
-  const speaker = new Speaker(config, log, { fib });
+  // With Kubernetes, the running config is the file's plus the node list's (compose.ts).
+  let kube: KubernetesService | null = null;
+  let running: Composed | null = null;
+  if (config.kubernetes.enabled) {
+    kube = new KubernetesService(config.kubernetes, log, null);
+    sdNotify('STATUS=waiting for the Kubernetes node list');
+    running = await firstRunnable(config, kube, log);
+  }
+  const speaker = new Speaker(running?.config ?? config, log, { fib });
+  if (running) speaker.setOwnership(running.ownership);
+  const ctx: ReloadContext = { speaker, log, kube, file: config, ownership: running ? JSON.stringify(running.ownership) : '' };
   // First, so /healthz and /readyz answer (503 with the reason) while the rest starts.
   const metrics = await startMetrics(config.metrics, speaker, log, { version: version() });
+  kube?.attachMetrics(metrics.metrics);
   const control = new ControlServer(
     config.control.socket,
     {
-      status: () => speaker.status(version()),
+      status: () => ({ ...(speaker.status(version()) as object), ...(kube ? { kubernetes: kube.status() } : {}) }),
       neighbors: (p) => speaker.neighbors(typeof p.peer === 'string' ? p.peer : undefined),
       rib: (p) => speaker.rib({ ...(typeof p.prefix === 'string' ? { prefix: p.prefix } : {}), ...(typeof p.limit === 'number' ? { limit: p.limit } : {}) }),
       fib: () => speaker.fibCounters(),
@@ -67,11 +82,11 @@ async function main(argv: string[]): Promise<number> {
       peer: (p) => speaker.peerAction(String(p.peer ?? ''), String(p.action ?? ''), typeof p.message === 'string' ? p.message : undefined),
       // Same path as SIGHUP; --dry-run computes the plan and changes nothing.
       reload: async (p) => {
-        if (p.dryRun === true) return reload(configPath, speaker, log, metrics, true);
+        if (p.dryRun === true) return reload(configPath, ctx, metrics, true);
         if (reloading) throw new Error('a reload is already running');
         reloading = true;
         try {
-          return await reload(configPath, speaker, log, metrics);
+          return await serial(() => reload(configPath, ctx, metrics));
         } finally {
           reloading = false;
         }
@@ -88,6 +103,13 @@ async function main(argv: string[]): Promise<number> {
   await speaker.start();
   await control.start();
   await metrics.started();
+  if (kube) {
+    const k = kube;
+    k.onNodes((nodes) => void serial(() => applyNodes(ctx, nodes)));
+    // The API may have answered while we started: apply what it said (nothing, if it is the same).
+    void serial(() => applyNodes(ctx, k.current));
+    k.reportCondition(() => routesInPlace(speaker));
+  }
   // systemd (Type=notify): ready now that config, sessions, listener and first FIB sync are done.
   sdNotify(`READY=1\nSTATUS=${await statusLine(speaker)}`);
   startWatchdog();
@@ -101,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
     log.info({ event: 'daemon.stopping', signal }, 'shutting down');
     sdNotify(`STOPPING=1\nSTATUS=shutting down (${signal})`);
     void (async () => {
+      kube?.stop();
       await speaker.stop(`rackrouted shutting down (${signal})`);
       await control.stop();
       await metrics.stop();
@@ -117,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
     }
     reloading = true;
     sdNotify(`RELOADING=1\nMONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`);
-    void reload(configPath, speaker, log, metrics).finally(() => {
+    void serial(() => reload(configPath, ctx, metrics)).finally(() => {
       reloading = false;
       sdNotify('READY=1');
     });
@@ -130,6 +153,80 @@ async function statusLine(speaker: Speaker): Promise<string> {
   const st = speaker.status('') as { peers: number; sessions: Record<string, number> };
   const fib = (await speaker.fibCounters()) as { routesInstalled?: number } | null;
   return `${st.sessions['Established'] ?? 0}/${st.peers} peers up${fib ? `, ${fib.routesInstalled ?? 0} routes in the kernel` : ''}`;
+}
+
+/** Reloads and node-list changes are applied one at a time, in order. */
+let chain: Promise<unknown> = Promise.resolve();
+function serial<T>(fn: () => Promise<T>): Promise<T> {
+  const run = chain.then(fn, fn);
+  chain = run.catch(() => undefined);
+  return run;
+}
+
+interface ReloadContext {
+  speaker: Speaker;
+  log: Logger;
+  kube: KubernetesService | null;
+  /** The configuration file as last loaded (without what Kubernetes adds). */
+  file: Config;
+  /** The ownership table last sent to the engine (JSON), to skip re-sending an equal one. */
+  ownership: string;
+}
+
+/** Waits until the node list gives a config that can run (a router id, at least). */
+async function firstRunnable(file: Config, kube: KubernetesService, log: Logger): Promise<Composed> {
+  let nodes: readonly NodeInfo[] = await kube.initial();
+  for (;;) {
+    const c = compose(file, nodes, kube.nodeName);
+    if (c.runnable) {
+      if (c.notes.length) log.warn({ event: 'kubernetes.compose', notes: c.notes }, c.notes.join('; '));
+      return c;
+    }
+    log.warn({ event: 'kubernetes.compose', notes: c.notes }, `cannot start BGP yet: ${c.notes.join('; ')}`);
+    nodes = await kube.next();
+  }
+}
+
+/** The composed config (file + node list) goes through the same diff as a reload. */
+function composeWith(ctx: ReloadContext, file: Config): Composed | null {
+  if (!ctx.kube) return null;
+  return compose(file, ctx.kube.current, ctx.kube.nodeName);
+}
+
+async function applyComposed(ctx: ReloadContext, c: Composed): Promise<ConfigDiff> {
+  const d = await ctx.speaker.reload(c.config);
+  const own = JSON.stringify(c.ownership);
+  if (own !== ctx.ownership) {
+    ctx.ownership = own;
+    ctx.speaker.setOwnership(c.ownership);
+  }
+  return d;
+}
+
+/** A new node list: peers of nodes that joined or left, our pod CIDRs, the ownership table. */
+async function applyNodes(ctx: ReloadContext, nodes: readonly NodeInfo[]): Promise<void> {
+  const c = composeWith(ctx, ctx.file);
+  if (!c) return;
+  if (!c.runnable) {
+    ctx.log.warn({ event: 'kubernetes.compose', notes: c.notes }, `node list not applied, keeping the running configuration: ${c.notes.join('; ')}`);
+    return;
+  }
+  const d = await applyComposed(ctx, c);
+  const peers = d.peers.filter((p) => p.kind !== 'unchanged').map((p) => `${p.name}: ${p.kind}`);
+  ctx.log.info(
+    { event: 'kubernetes.apply', nodes: nodes.length, peers, originate: { add: d.originate.add.map((o) => o.prefix), remove: d.originate.remove.map((o) => o.prefix) }, notes: c.notes },
+    `node list applied: ${nodes.length} nodes${peers.length ? `; ${peers.join(', ')}` : ''}`,
+  );
+}
+
+/** NetworkUnavailable=False once our pod CIDRs are advertised and routes flow (or no peers are configured). */
+async function routesInPlace(speaker: Speaker): Promise<string | null> {
+  const st = speaker.status('') as { peers: number; sessions: Record<string, number>; originated: string[] };
+  const up = st.sessions['Established'] ?? 0;
+  if (st.originated.length === 0) return null;
+  if (st.peers > 0 && up === 0) return null;
+  const fib = (await speaker.fibCounters()) as { routesInstalled?: number } | null;
+  return `rackroute advertises ${st.originated.join(', ')}; ${up}/${st.peers} BGP sessions up${fib ? `, ${fib.routesInstalled ?? 0} routes in the kernel` : ''}`;
 }
 
 /** What a reload did (or, with dryRun, would do): the plan, or the file's errors. */
@@ -149,16 +246,25 @@ function plan(d: ConfigDiff): NonNullable<ReloadResult['plan']> {
 }
 
 /** Re-reads the file; a bad file is rejected with its errors and the running config stays. */
-async function reload(configPath: string, speaker: Speaker, log: Logger, metrics: MetricsService, dryRun = false): Promise<ReloadResult> {
-  const { config, errors } = await loadConfigFile(configPath);
+async function reload(configPath: string, ctx: ReloadContext, metrics: MetricsService, dryRun = false): Promise<ReloadResult> {
+  const { speaker, log } = ctx;
+  const loaded = await loadConfigFile(configPath);
+  const errors = loaded.errors;
+  let config = loaded.config;
   if (!config || errors.length > 0) {
     if (dryRun) return { applied: false, errors: errors.map(formatError) };
     metrics.reloadRejected();
     log.error({ event: 'config.reload', result: 'rejected', errors: errors.map(formatError) }, `new configuration rejected, keeping the running one:\n${errors.map(formatError).join('\n')}`);
     return { applied: false, errors: errors.map(formatError) };
   }
+  const composed = composeWith(ctx, config);
+  if (composed && !composed.runnable) return { applied: false, errors: composed.notes };
+  const file = config;
+  if (composed) config = composed.config;
   if (dryRun) return { applied: false, plan: { ...plan(diffConfig(speaker.config, config)), routes: await speaker.policyPreview(config) } };
-  const d = await speaker.reload(config);
+  ctx.file = file;
+  ctx.kube?.setConfig(file.kubernetes);
+  const d = composed ? await applyComposed(ctx, composed) : await speaker.reload(config);
   await metrics.reloaded(config, d);
   const summary = d.peers.filter((p) => p.kind !== 'unchanged').map((p) => `${p.name}: ${p.kind}`);
   log.info({ event: 'config.reload', result: 'applied', peers: summary, originate: { add: d.originate.add.length, remove: d.originate.remove.length, change: d.originate.change.length }, global: d.global }, 'configuration reloaded');

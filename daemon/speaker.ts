@@ -14,6 +14,7 @@ import { notificationOf, type DownReason, type NotificationInfo } from '../peers
 import { parseIp, ipToString, u32ToIpv4, ipv4ToU32 } from '../peers/wire/ip.js';
 import { CeaseSubcode } from '../peers/wire/constants.js';
 import type { FromEngine, LocalInfo, OriginatedPrefix } from './bus.js';
+import type { OwnershipSpec } from './kubernetes/ownership.js';
 import { EngineClient } from './rib/engine-client.js';
 import { nextHopsFor } from './next-hop.js';
 import { FibClient } from './kernel/fib-client.js';
@@ -79,6 +80,11 @@ export class Speaker {
   ) {
     this.engine.onMessage((m) => this.fromEngine(m));
     this.engine.onThreadStats = (sample) => this.observer.threadStats('route-engine', sample);
+  }
+
+  /** Kubernetes pod-CIDR ownership for the engine's import (daemon/kubernetes/ownership.ts). */
+  setOwnership(spec: OwnershipSpec): void {
+    this.engine.post({ t: 'ownership', spec });
   }
 
   async start(): Promise<void> {

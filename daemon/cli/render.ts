@@ -24,20 +24,68 @@ interface NeighborJson {
   uptimeMs?: number;
   lastError?: string;
   prefixes?: { received: number; advertised: number };
+  bfd?: BfdJson;
+}
+
+/** daemon/bfd/manager.ts BfdInfo, or only the configured values before the session started. */
+interface BfdJson {
+  state: string;
+  minRxMs: number;
+  minTxMs: number;
+  multiplier: number;
+  remoteState?: string;
+  localAddress?: string;
+  remoteAddress?: string;
+  sourcePort?: number;
+  localDiscriminator?: number;
+  remoteDiscriminator?: number;
+  diagnostic?: string;
+  txIntervalMs?: number | null;
+  detectionTimeMs?: number | null;
+  remoteMinRxMs?: number;
+  remoteMinTxMs?: number;
+  remoteMultiplier?: number;
+  remoteControlPlaneIndependent?: boolean;
+  uptimeMs?: number;
+  ttlChecked?: boolean;
+}
+
+const ms = (v: number | null | undefined): string => (typeof v === 'number' ? `${v} ms` : '-');
+
+/** The BFD column: state and Detection Time. */
+function bfdCell(b: BfdJson | undefined): string {
+  if (!b) return '-';
+  return b.detectionTimeMs ? `${b.state} (${b.detectionTimeMs} ms)` : b.state;
+}
+
+/** `rackroute neighbors PEER`: the BFD session in detail. */
+function bfdDetail(name: string, b: BfdJson): string {
+  const lines = [`BFD with ${name}: ${b.state}${b.uptimeMs ? ` for ${since(b.uptimeMs)}` : ''}, peer says ${b.remoteState ?? '-'}, last diagnostic: ${b.diagnostic ?? '-'}`];
+  if (b.localAddress) lines.push(`  ${b.localAddress}:${b.sourcePort} -> ${b.remoteAddress}:3784, discriminators ${b.localDiscriminator}/${b.remoteDiscriminator || '-'}, TTL 255 check ${b.ttlChecked ? 'on' : 'off'}`);
+  lines.push(`  configured: minRx ${b.minRxMs} ms, minTx ${b.minTxMs} ms, multiplier ${b.multiplier}`);
+  if (b.remoteMultiplier) lines.push(`  peer: minRx ${b.remoteMinRxMs} ms, minTx ${b.remoteMinTxMs} ms, multiplier ${b.remoteMultiplier}, control plane independent (C) ${b.remoteControlPlaneIndependent ? 'yes' : 'no'}`);
+  lines.push(`  negotiated: TX every ${ms(b.txIntervalMs)}, detection time ${ms(b.detectionTimeMs)}`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderNeighbors(r: unknown): string {
   const list = (r as { neighbors?: NeighborJson[] }).neighbors ?? [];
-  return table(
-    ['PEER', 'ADDRESS', 'AS', 'STATE', 'UP', 'RCVD', 'SENT', 'LAST ERROR'],
-    list.map((n) => [n.name, n.address, String(n.asn), n.state, since(n.uptimeMs), String(n.prefixes?.received ?? 0), String(n.prefixes?.advertised ?? 0), n.lastError ?? '']),
+  const out = table(
+    ['PEER', 'ADDRESS', 'AS', 'STATE', 'UP', 'RCVD', 'SENT', 'BFD', 'LAST ERROR'],
+    list.map((n) => [n.name, n.address, String(n.asn), n.state, since(n.uptimeMs), String(n.prefixes?.received ?? 0), String(n.prefixes?.advertised ?? 0), bfdCell(n.bfd), n.lastError ?? '']),
   );
+  const one = list.length === 1 ? list[0] : undefined;
+  return one?.bfd ? `${out}\n${bfdDetail(one.name, one.bfd)}` : out;
 }
 
 interface RouteJson {
   prefix: string;
   mpNextHop?: string;
   attrs: { nextHop?: string; asPath?: string; origin?: string; med?: number; localPref?: number; communities?: string[]; largeCommunities?: string[] };
+  /** Received routes: why import refused it (policy or Kubernetes ownership), or why it cannot be used. */
+  rejected?: string;
+  ineligible?: string;
+  stale?: boolean;
 }
 
 export function renderRoutes(r: unknown, which: 'received' | 'advertised' | 'both'): string {
@@ -46,12 +94,15 @@ export function renderRoutes(r: unknown, which: 'received' | 'advertised' | 'bot
   for (const [peer, v] of Object.entries(peers)) {
     const add = (dir: string, list: RouteJson[]): void => {
       for (const x of list)
-        rows.push([peer, dir, x.prefix, x.mpNextHop ?? x.attrs.nextHop ?? '', x.attrs.asPath ?? '', x.attrs.origin ?? '', [...(x.attrs.communities ?? []), ...(x.attrs.largeCommunities ?? [])].join(' ')]);
+        rows.push([
+          peer, dir, x.prefix, x.mpNextHop ?? x.attrs.nextHop ?? '', x.attrs.asPath ?? '', x.attrs.origin ?? '', [...(x.attrs.communities ?? []), ...(x.attrs.largeCommunities ?? [])].join(' '),
+          x.rejected ? `rejected: ${x.rejected}` : x.ineligible ? `unusable: ${x.ineligible}` : x.stale ? 'stale' : '',
+        ]);
     };
     if (which !== 'advertised') add('in', v.received);
     if (which !== 'received') add('out', v.advertised);
   }
-  return table(['PEER', 'DIR', 'PREFIX', 'NEXT HOP', 'AS PATH', 'ORIGIN', 'COMMUNITIES'], rows);
+  return table(['PEER', 'DIR', 'PREFIX', 'NEXT HOP', 'AS PATH', 'ORIGIN', 'COMMUNITIES', 'NOTE'], rows);
 }
 
 export function renderStatus(r: unknown): string {

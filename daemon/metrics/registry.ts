@@ -52,7 +52,7 @@ interface PeerCounts {
 
 /** The route engine's `stats` answer, as far as metrics read it (daemon/rib/query.ts). */
 interface EngineStats {
-  peers?: { peer?: string; families?: Record<string, { received?: number; accepted?: number; advertised?: number }> }[];
+  peers?: { peer?: string; ownershipRejected?: number; ownershipWarned?: number; families?: Record<string, { received?: number; accepted?: number; advertised?: number }> }[];
   locRib?: number;
   paths?: number;
   installed?: number;
@@ -169,6 +169,16 @@ export class RackrouteMetrics implements SpeakerObserver {
   private readonly ready = this.gauge('rackroute_ready', '1 once /readyz answers 200.');
   private readonly reloadsTotal = this.counter('rackroute_config_reloads_total', 'Configuration reloads (SIGHUP), by result: applied or rejected.', ['result']);
 
+  // ---- Kubernetes (daemon/kubernetes/) ----
+  /** Set by the Kubernetes service as things happen (no series at all without Kubernetes). */
+  readonly kubeApiUp = this.gauge('rackroute_kubernetes_api_up', '1 while the last list/watch of Nodes succeeded, 0 while the API server is failing (the last known node list stays in force).');
+  readonly kubeNodes = this.gauge('rackroute_kubernetes_nodes', 'Nodes in the node list in force (from the API, or the state file while the API is away).');
+  readonly kubeRelists = this.counter('rackroute_kubernetes_relists_total', 'Full lists of Nodes, by reason (initial, 410 Gone, resync after an error).', ['reason']);
+  readonly kubeWatchEvents = this.counter('rackroute_kubernetes_watch_events_total', 'Node watch events received, by type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR).', ['type']);
+  readonly kubeApiErrors = this.counter('rackroute_kubernetes_api_errors_total', 'Failed list/watch/patch calls to the API server.');
+  readonly kubeCondition = this.gauge('rackroute_kubernetes_network_condition_reported', '1 once the Node\'s NetworkUnavailable condition was set to False by rackroute.');
+  private readonly ownership = this.counter('rackroute_route_ownership_violations_total', 'Received pod-CIDR routes not announced by the node that owns the CIDR (Kubernetes validation), by peer and action (rejected with enforce, accepted with warn); per session.', ['peer', 'action']);
+
   /** `now`: a monotonic clock in ms (performance.now), for how late a worker's report is. */
   private readonly now: () => number;
 
@@ -274,6 +284,13 @@ export class RackrouteMetrics implements SpeakerObserver {
       }
       this.staleRoutes.set({ peer }, stale.get(peer) ?? 0);
     }
+    const own: Series<'peer' | 'action'>[] = [];
+    for (const p of e.peers ?? []) {
+      if (!p.peer) continue;
+      if (p.ownershipRejected) own.push([{ peer: p.peer, action: 'rejected' }, p.ownershipRejected]);
+      if (p.ownershipWarned) own.push([{ peer: p.peer, action: 'accepted' }, p.ownershipWarned]);
+    }
+    setCounter(this.ownership, own);
     setIf(this.ribPrefixes, e.locRib);
     setIf(this.ribPaths, e.paths);
     setIf(this.fibDesired, e.installed);

@@ -23,6 +23,8 @@ import { Origin } from '../../peers/wire/constants.js';
 import { AttrStore, type StoredAttrs } from './attr-store.js';
 import { AttrSetCache, Ineligible, NextHopTable, Path, type NextHop, type PeerRef } from './path.js';
 import { LocRib, type RibChange } from './loc-rib.js';
+import { OwnershipTable } from '../kubernetes/ownership.js';
+import { AsPathSegType } from '../../peers/wire/constants.js';
 import { baseKey, formatKey, keyAfi, keyToPrefix, prefixKey, type PrefixKey } from './prefix-key.js';
 import { exportPath, LOCAL_PEER_ID, type LocalSpeaker } from './export.js';
 import { Outbound, type OutRoute } from './outbound.js';
@@ -60,7 +62,7 @@ interface PeerState {
   selfV6?: MpNextHop;
   /** Export attribute sets with our IPv4 next hop filled in, per source set (identity kept). */
   withSelf: WeakMap<PathAttributes, PathAttributes>;
-  counters: { updates: number; withdrawals: number; treatAsWithdraw: number; discards: number; asLoops: number; rejected: number };
+  counters: { updates: number; withdrawals: number; treatAsWithdraw: number; discards: number; asLoops: number; rejected: number; ownershipRejected: number; ownershipWarned: number };
   /** Accepted (post-policy) prefixes per family, for max-prefix (RFC 4486). */
   maxPrefix: Map<number, MaxPrefixState>;
   /** Adj-RIB-In entries of IPv6 prefixes (the others are IPv4), for the metrics. */
@@ -78,6 +80,15 @@ const GRACEFUL_SHUTDOWN = 0xffff0000;
 
 /** Prefixes handled per slice of a long walk or a big flush. */
 const SLICE = 2048;
+
+/** Ownership violations logged per ownership table; the rest are only counted. */
+const OWNERSHIP_LOG_LIMIT = 100;
+
+/** The rightmost AS of a path ending in an AS_SEQUENCE (RFC 6811 §2); undefined otherwise. */
+function lastAs(segs: readonly { type: number; asns: readonly number[] }[] | undefined): number | undefined {
+  const last = segs?.[segs.length - 1];
+  return last && last.type === AsPathSegType.AsSequence ? last.asns[last.asns.length - 1] : undefined;
+}
 
 export class RouteEngine {
   private readonly store = new AttrStore();
@@ -98,6 +109,9 @@ export class RouteEngine {
    * engine alone) imports are accepted and exports follow the peer's `exportLearned` flag.
    */
   private policies: CompiledPolicies | null = null;
+  /** Kubernetes route ownership (daemon/kubernetes/ownership.ts); null: not validating. */
+  private ownership: OwnershipTable | null = null;
+  private ownershipLogged = 0;
   private policyCtx: PolicyContext | null = null;
   private hostAddresses: string[] = [];
   private maxPrefixCfg = new Map<string, MaxPrefixConfig>();
@@ -143,6 +157,10 @@ export class RouteEngine {
         return this.setLocal(m.local);
       case 'policy':
         return this.setPolicy(m.config, m.hostAddresses);
+      case 'ownership':
+        this.ownership = m.spec.mode === 'off' ? null : new OwnershipTable(m.spec);
+        this.ownershipLogged = 0;
+        return this.changed(this.reimport());
       case 'peer-up':
         return this.peerUp(m.info);
       case 'peer-down':
@@ -197,6 +215,18 @@ export class RouteEngine {
     this.maxPrefixCfg = new Map(config.peers.filter((p) => p.maxPrefix).map((p) => [p.name, p.maxPrefix as MaxPrefixConfig]));
     this.hostAddresses = hostAddresses;
     this.policyCtx = policyContext(this.local.asn, hostAddresses, [...this.originated.keys()].map(formatKey));
+    this.changed(this.reimport());
+    for (const p of this.peers.values()) {
+      for (const k of this.locRib.keys()) p.out.mark(k);
+      this.pump(p);
+    }
+  }
+
+  /**
+   * Runs every stored (pre-policy) path through import again — new policies or a new ownership
+   * table — and returns the prefixes whose Loc-RIB entry changed.
+   */
+  private reimport(): PrefixKey[] {
     const changed: PrefixKey[] = [];
     for (const p of this.peers.values()) {
       for (const [ak, e] of p.adjIn) {
@@ -211,11 +241,7 @@ export class RouteEngine {
       }
     }
     for (const p of [...this.peers.values()]) if (p.delta.size > 0) this.overLimit(p);
-    this.changed(changed);
-    for (const p of this.peers.values()) {
-      for (const k of this.locRib.keys()) p.out.mark(k);
-      this.pump(p);
-    }
+    return changed;
   }
 
   private originate(prefixes: readonly OriginatedPrefix[]): void {
@@ -283,7 +309,7 @@ export class RouteEngine {
       ...(v4 ? { selfV4: v4 } : {}),
       ...(v6 ? { selfV6: ll ? { global: v6, linkLocal: ll } : { global: v6 } } : {}),
       withSelf: new WeakMap(),
-      counters: { updates: 0, withdrawals: 0, treatAsWithdraw: 0, discards: 0, asLoops: 0, rejected: 0 },
+      counters: { updates: 0, withdrawals: 0, treatAsWithdraw: 0, discards: 0, asLoops: 0, rejected: 0, ownershipRejected: 0, ownershipWarned: 0 },
       maxPrefix: new Map(),
       rxV6: 0,
       delta: new Map(),
@@ -616,6 +642,17 @@ export class RouteEngine {
 
   /** Import policy on one received path: the Adj-RIB-In entry and what the Loc-RIB gets. */
   private importPath(p: PeerState, prefix: Prefix, path: Path, stored: StoredAttrs): { entry: InEntry; accepted: Path | null } {
+    if (this.ownership) {
+      const v = this.ownership.check(prefix, { nextHop: path.nextHop.global, originatorId: stored.attrs.originatorId, peerRouterId: p.info.peerRouterId, originAs: lastAs(stored.attrs.asPath) });
+      if (!v.ok) {
+        const enforce = this.ownership.mode === 'enforce';
+        if (enforce) p.counters.ownershipRejected++;
+        else p.counters.ownershipWarned++;
+        if (this.ownershipLogged++ < OWNERSHIP_LOG_LIMIT)
+          this.emit({ t: 'log', level: 'warn', event: 'route.ownership', fields: { peer: p.info.peer, action: enforce ? 'rejected' : 'accepted (validation: warn)', reason: v.reason } });
+        if (enforce) return { entry: { path, stored, rejected: `ownership: ${v.reason}` }, accepted: null };
+      }
+    }
     if (!this.policies || !this.policyCtx) return { entry: { path, stored }, accepted: path };
     const r = evaluate(this.policies.import(p.info.peer), { prefix, attrs: stored.attrs, nextHop: path.nextHop, peer: p.policyPeer }, this.policyCtx);
     if (!r.accept) {
