@@ -67,6 +67,8 @@ export class Speaker {
    * every GR peer has sent End-of-RIB (or the deadline passes).
    */
   private restarting = false;
+  /** stop() has begun: session downs no longer reach the route engine. */
+  private stopping = false;
 
   /** The running configuration (what a reload is diffed against). */
   get config(): Config {
@@ -292,7 +294,9 @@ export class Speaker {
       down: (s, reason, wasEstablished) => {
         const e = this.peers.get(s.cfg.name);
         const graceful = wasEstablished && e?.session === s && keepsRoutes(e.gr ?? null, reason);
-        if (wasEstablished) this.engine.post({ t: 'peer-down', peer: s.cfg.name, session: s.sessionId, graceful });
+        // Our own shutdown changes nothing in the RIB: the kernel routes stay for the next start
+        // to adopt (graceful restart), or fib.stop removes them all at once.
+        if (wasEstablished && !this.stopping) this.engine.post({ t: 'peer-down', peer: s.cfg.name, session: s.sessionId, graceful });
         if (!e || e.session !== s) return;
         if (graceful && e.gr) {
           // RFC 4724 §4.2: keep the routes while the peer restarts, at most its Restart Time.
@@ -526,6 +530,7 @@ export class Speaker {
 
   /** RFC 4486 / RFC 9003: Cease/Administrative Shutdown with a reason to every peer, then stop. */
   async stop(message: string): Promise<void> {
+    this.stopping = true;
     // RFC 8326: peers that will not keep our routes (no graceful restart) first get everything
     // again with GRACEFUL_SHUTDOWN, and `bgp.shutdownDrain` seconds to move traffic elsewhere.
     const drain = [...this.peers.values()].filter((e) => e.session.state === 'Established' && !e.gr).map((e) => e.cfg.name);

@@ -47,6 +47,7 @@ export interface RrPeer {
 }
 
 export interface RackrouteConfig {
+  /** '' leaves node.routerId out (Kubernetes supplies it). */
   routerId: string;
   asn: number;
   originate: RrOriginate[];
@@ -58,6 +59,8 @@ export interface RackrouteConfig {
   shutdownDrain?: number;
   /** metrics.listen (the daemon's default, 127.0.0.1:9180 in its namespace, when unset). */
   metricsListen?: string;
+  /** The `kubernetes` section, as written. */
+  kubernetes?: Record<string, unknown>;
 }
 
 /** Why a session went down, as `neighbors` reports it (peers/down.ts DownReason). */
@@ -131,12 +134,13 @@ export interface Rackroute {
 
 export function renderConfig(cfg: RackrouteConfig, socket: string): string {
   const doc = {
-    node: { routerId: cfg.routerId, asn: cfg.asn, ...(cfg.podNetworks ? { podNetworks: cfg.podNetworks } : {}) },
+    node: { ...(cfg.routerId ? { routerId: cfg.routerId } : {}), asn: cfg.asn, ...(cfg.podNetworks ? { podNetworks: cfg.podNetworks } : {}) },
     originate: cfg.originate.map((o) => ({ prefix: o.prefix, communities: o.communities ?? [], largeCommunities: o.largeCommunities ?? [] })),
     peers: cfg.peers.map((p) => ({ ...p })),
     bgp: { shutdownDrain: cfg.shutdownDrain ?? 0 },
     control: { socket },
     ...(cfg.metricsListen ? { metrics: { listen: cfg.metricsListen } } : {}),
+    ...(cfg.kubernetes ? { kubernetes: cfg.kubernetes } : {}),
     log: { level: cfg.logLevel ?? 'debug' },
   };
   return stringify(doc);
