@@ -13,7 +13,7 @@ fail() { failed="$failed $1"; }
 # --- system packages -------------------------------------------------------------------------
 SERVICES="bird frr gobgpd"
 missing=""
-for bin in bird birdc vtysh /usr/lib/frr/bgpd /usr/lib/frr/zebra gobgpd gobgp ip tcpdump tshark iperf3 systemd-analyze python3; do
+for bin in bird birdc vtysh /usr/lib/frr/bgpd /usr/lib/frr/zebra gobgpd gobgp ip tcpdump tshark iperf3 systemd-analyze python3 openssl; do
   command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
 done
 if [ -n "$missing" ]; then
@@ -25,7 +25,7 @@ if [ -n "$missing" ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1
   fi
   apt-get update &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y bird2 frr gobgpd iproute2 tcpdump tshark iperf3 systemd python3
+    DEBIAN_FRONTEND=noninteractive apt-get install -y bird2 frr gobgpd iproute2 tcpdump tshark iperf3 systemd python3 openssl
   rc=$?
   [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
   [ $rc = 0 ] || { echo "run.sh: apt-get install failed" >&2; exit 1; }
