@@ -12,7 +12,7 @@
  */
 import {
   DEFAULT_POLICY,
-  type BgpConfig, type Config, type ControlConfig, type KernelConfig, type KubernetesConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
+  type BgpConfig, type Config, type ControlConfig, type DatapathConfig, type KernelConfig, type KubernetesConfig, type LogConfig, type MetricsConfig, type NodeConfig, type OriginatePrefix, type PeerConfig,
 } from './schema.js';
 
 export type PeerFieldClass = 'identity' | 'restart' | 'inPlace';
@@ -33,6 +33,11 @@ export const PEER_FIELD_CLASS: Readonly<Record<keyof PeerConfig, PeerFieldClass>
   extendedNextHop: 'restart', // Extended Next Hop Encoding capability (RFC 8950 §3)
   passwordFile: 'restart', // TCP-MD5 key is bound to the connection (RFC 2385)
   passwordEnv: 'restart',
+  tcpAo: 'restart', // TCP-AO keys too (RFC 5925)
+  // Socket options of the connection: TTL sent and accepted (RFC 5082), bound interface.
+  ttlSecurity: 'restart',
+  multihop: 'restart',
+  interface: 'restart',
   // Only change what we advertise (RFC 4456 §8 reflection, RFC 4271 §5.1.3 next hop), so they
   // could be in place; but the route engine reads them once per session (PeerSessionInfo at
   // peer-up), so a change takes a new session until the engine can take them live.
@@ -47,6 +52,9 @@ export const PEER_FIELD_CLASS: Readonly<Record<keyof PeerConfig, PeerFieldClass>
   import: 'inPlace',
   export: 'inPlace',
   maxPrefix: 'inPlace', // a lower limit is applied to the current count at once
+  // BFD runs beside the BGP session: new intervals go to the running BFD session with a Poll
+  // Sequence (RFC 5880 §6.8.3), and turning it on or off starts or ends (AdminDown) only BFD.
+  bfd: 'inPlace',
 };
 
 export type GlobalAction = 'restartAll' | 'relisten' | 'reopenControl' | 'reopenMetrics' | 'nextStart' | 'inPlace';
@@ -58,6 +66,7 @@ export type GlobalPath =
   | `control.${keyof ControlConfig}`
   | `metrics.${keyof MetricsConfig}`
   | `kubernetes.${keyof KubernetesConfig}`
+  | `datapath.${keyof DatapathConfig}`
   | `log.${keyof LogConfig}`;
 
 /** What a change of each global field needs (peers and originate are diffed separately). */
@@ -101,6 +110,12 @@ export const GLOBAL_FIELD_CLASS: Readonly<Record<GlobalPath, GlobalAction>> = {
   'kubernetes.validation': 'inPlace',
   'kubernetes.reportCondition': 'inPlace',
   'kubernetes.stateFile': 'inPlace',
+  // The program stays loaded; interfaces and prefixes are re-synced from the new settings.
+  'datapath.enabled': 'nextStart',
+  'datapath.interfaces': 'inPlace',
+  'datapath.podInterfaces': 'inPlace',
+  'datapath.noFastPath': 'inPlace',
+  'datapath.pinDir': 'nextStart',
   'log.level': 'inPlace',
 };
 

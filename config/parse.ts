@@ -20,6 +20,13 @@ export interface ParseResult {
 export const SYNTAX_PATH = '(syntax)';
 
 export function parseConfig(text: string, file: string): ParseResult {
+  const result = parseConfigWithLines(text, file);
+  delete result.lineOf;
+  return result;
+}
+
+/** parseConfig, plus the line of any path in a valid config (load.ts reports key files with it). */
+export function parseConfigWithLines(text: string, file: string): ParseResult & { lineOf?: (path: string) => number } {
   const lc = new LineCounter();
   // uniqueKeys off: reader.ts reports duplicate keys itself, with both lines.
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
@@ -29,7 +36,8 @@ export function parseConfig(text: string, file: string): ParseResult {
   const config = readConfig(ctx, { node: doc.contents, path: '', line: 1 });
   const errors = [...ctx.errors, ...validateConfig(config, sourceInfo(ctx))];
   const sorted = errors.map((e, i) => ({ e, i })).sort((a, b) => a.e.line - b.e.line || a.i - b.i);
-  return errors.length === 0 ? { config, errors: [] } : { errors: sorted.map((x) => x.e) };
+  const source = sourceInfo(ctx);
+  return errors.length === 0 ? { config, errors: [], lineOf: (path) => source.lineOf(path) } : { errors: sorted.map((x) => x.e) };
 }
 
 /** A broken YAML tree would only produce follow-on errors: report the syntax alone. */

@@ -19,6 +19,7 @@ export function printConfig(config: Config): string {
     control: pick(config.control, ['socket', 'group']),
     metrics: pick(config.metrics, KEYS.metrics),
     kubernetes: pick(config.kubernetes, KEYS.kubernetes),
+    datapath: { enabled: config.datapath.enabled, interfaces: [...config.datapath.interfaces], podInterfaces: [...config.datapath.podInterfaces], noFastPath: [...config.datapath.noFastPath], pinDir: config.datapath.pinDir },
     log: { level: config.log.level },
   };
   return stringify(doc, { lineWidth: 0, indent: 2, indentSeq: true, flowCollectionPadding: false });
@@ -34,7 +35,10 @@ function printPeer(p: PeerConfig): Record<string, unknown> {
     families: [...p.families],
     ...pick(p, ['holdTime', 'keepalive', 'connectRetry', 'localAddress', 'description', 'addPath']),
     gracefulRestart: { enabled: p.gracefulRestart.enabled, restartTime: p.gracefulRestart.restartTime },
+    bfd: pick(p.bfd, KEYS.bfd),
     ...pick(p, ['extendedNextHop', 'routeReflectorClient', 'nextHopSelf', 'passwordFile', 'passwordEnv']),
+    ...(p.tcpAo ? { tcpAo: pick(p.tcpAo, KEYS.tcpAo) } : {}),
+    ...pick(p, ['ttlSecurity', 'multihop', 'interface']),
     import: [...p.import],
     export: [...p.export],
     ...(p.maxPrefix ? { maxPrefix: pick(p.maxPrefix, KEYS.maxPrefix) } : {}),

@@ -59,6 +59,20 @@ export interface GracefulRestartConfig {
   restartTime: number;
 }
 
+/**
+ * RFC 5880 / RFC 5881 single-hop BFD with the peer (daemon/bfd/). Intervals in milliseconds;
+ * the Detection Time is the peer's multiplier x max(minRx, the peer's TX interval).
+ */
+export interface BfdConfig {
+  enabled: boolean;
+  /** Required Min RX Interval we advertise: the fastest the peer may send to us. */
+  minRx: number;
+  /** Desired Min TX Interval we advertise (while Up; 1 s before, RFC 5880 §6.8.3). */
+  minTx: number;
+  /** Detect Mult we advertise: how many of our packets the peer may miss. */
+  multiplier: number;
+}
+
 export interface PeerConfig {
   /** Unique; defaults to the canonical address. Used in logs, metrics labels and the CLI. */
   name: string;
@@ -80,6 +94,8 @@ export interface PeerConfig {
   description?: string;
   addPath: AddPathMode;
   gracefulRestart: GracefulRestartConfig;
+  /** BFD liveness detection; a BFD Down takes the BGP session and its routes down at once. */
+  bfd: BfdConfig;
   /** RFC 8950: advertise IPv4 NLRI with an IPv6 next hop. */
   extendedNextHop: boolean;
   /** RFC 4456 §2: this iBGP peer is one of our route-reflector clients (routes from non-clients
@@ -88,10 +104,26 @@ export interface PeerConfig {
   /** iBGP only: advertise learned routes with our own address as NEXT_HOP (RFC 4271 §5.1.3 keeps
    *  the received one by default). Reflected routes keep theirs (RFC 4456 §10). */
   nextHopSelf: boolean;
-  /** TCP-MD5 secret (RFC 2385) read from this file; parsed, not yet used. */
+  /**
+   * TCP-MD5 (RFC 2385) key: the first line of this file, 1..80 bytes (checked at load). Installed
+   * on the outgoing socket and on every listening socket for the peer's address; a key that
+   * cannot be installed keeps the session down (daemon/net/), never unauthenticated.
+   */
   passwordFile?: string;
-  /** TCP-MD5 secret read from this environment variable; parsed, not yet used. */
+  /** TCP-MD5 key from this environment variable of rackrouted (1..80 bytes; checked at start). */
   passwordEnv?: string;
+  /** TCP-AO (RFC 5925) instead of TCP-MD5; needs kernel support (Linux 6.7+, CONFIG_TCP_AO), probed at start. */
+  tcpAo?: TcpAoConfig;
+  /**
+   * GTSM (RFC 5082): send with TTL (hop limit) 255 and let the kernel drop segments that arrive
+   * with less, so only a directly connected peer can reach the session.
+   */
+  ttlSecurity: boolean;
+  /** TTL (hop limit) of the session's packets, 1..255, for an eBGP peer further away; unset = the
+   *  system default. Not together with ttlSecurity. */
+  multihop?: number;
+  /** Interface the session's sockets are bound to (SO_BINDTODEVICE); required for an IPv6 link-local address. */
+  interface?: string;
   /**
    * Import policy chain: names from `policies` or the built-in `defaults`, evaluated as one
    * ordered rule list (first deciding rule wins, then reject). Never empty. RFC 8212: a peer
@@ -102,6 +134,22 @@ export interface PeerConfig {
   export: string[];
   /** Per-family cap on prefixes received; unset = no cap. */
   maxPrefix?: MaxPrefixConfig;
+}
+
+/** RFC 5926 MACs for TCP-AO, both 96 bits. */
+export const TCP_AO_ALGORITHMS = ['hmac-sha1', 'cmac-aes128'] as const;
+export type TcpAoAlgorithm = (typeof TCP_AO_ALGORITHMS)[number];
+
+/** One TCP-AO Master Key Tuple (RFC 5925 §3.1) for the peer. */
+export interface TcpAoConfig {
+  /** The key: the first line of this file, or this environment variable (one of the two), 1..80 bytes. */
+  keyFile?: string;
+  keyEnv?: string;
+  /** KeyID we send (the peer's RecvID), 0..255. */
+  sendId: number;
+  /** KeyID we expect from the peer (the peer's SendID), 0..255. */
+  recvId: number;
+  algorithm: TcpAoAlgorithm;
 }
 
 /** RFC 4486 §4 Cease/1 "Maximum Number of Prefixes Reached" when a family goes above `limit`. */
@@ -263,6 +311,20 @@ export interface KubernetesConfig {
   stateFile: string;
 }
 
+/** The eBPF datapath (bpf/datapath.c, daemon/datapath/). */
+export interface DatapathConfig {
+  /** Load and attach it; false = legacy host routing (the kernel stack), reported as such. */
+  enabled: boolean;
+  /** Uplinks to attach to (glob patterns); empty = every Ethernet interface with a global address that is not a pod interface. */
+  interfaces: string[];
+  /** Host sides of pod veths (glob patterns): attached as they appear, traffic to them goes straight into the pod. */
+  podInterfaces: string[];
+  /** Prefixes whose traffic stays on the kernel stack (iptables NetworkPolicy, masquerade): counted, not fast-pathed. */
+  noFastPath: string[];
+  /** bpffs directory for the pinned maps and links (one per rackrouted instance). */
+  pinDir: string;
+}
+
 export interface Config {
   node: NodeConfig;
   originate: OriginatePrefix[];
@@ -274,6 +336,7 @@ export interface Config {
   control: ControlConfig;
   metrics: MetricsConfig;
   kubernetes: KubernetesConfig;
+  datapath: DatapathConfig;
   log: LogConfig;
 }
 
@@ -303,9 +366,12 @@ export const PEER_DEFAULTS = {
   connectRetry: 5,
   addPath: 'off' as AddPathMode,
   gracefulRestart: { enabled: true, restartTime: 120 },
+  // FRR bfdd's and MetalLB's defaults: 300 ms x 3 = 900 ms detection.
+  bfd: { enabled: false, minRx: 300, minTx: 300, multiplier: 3 },
   extendedNextHop: false,
   routeReflectorClient: false,
   nextHopSelf: false,
+  ttlSecurity: false,
   import: [DEFAULT_POLICY],
   export: [DEFAULT_POLICY],
 } satisfies Partial<PeerConfig>;
@@ -343,6 +409,8 @@ export const KUBERNETES_DEFAULTS: KubernetesConfig = {
   stateFile: '/var/lib/rackroute/kubernetes.json',
 };
 
+export const DATAPATH_DEFAULTS: DatapathConfig = { enabled: true, interfaces: [], podInterfaces: ['lxc*', 'veth*', 'cali*'], noFastPath: [], pinDir: '/sys/fs/bpf/rackroute' };
+
 /** 9180: next to BIRD/FRR exporters' usual ports, unused by Kubernetes node components. */
 export const METRICS_DEFAULTS: MetricsConfig = { enabled: true, listen: '127.0.0.1:9180' };
 
@@ -357,15 +425,16 @@ export const WELL_KNOWN_COMMUNITIES: Readonly<Record<string, number>> = {
 
 /** Keys accepted in each mapping, in canonical (printing) order. */
 export const KEYS = {
-  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'kernel', 'control', 'metrics', 'kubernetes', 'log'],
+  root: ['node', 'originate', 'policies', 'peers', 'bgp', 'kernel', 'control', 'metrics', 'kubernetes', 'datapath', 'log'],
   node: ['routerId', 'asn', 'clusterId', 'hostname', 'podNetworks', 'exportLearned'],
   originate: ['prefix', 'communities', 'largeCommunities'],
   peer: [
     'name', 'address', 'asn', 'port', 'passive', 'families', 'holdTime', 'keepalive',
-    'connectRetry', 'localAddress', 'description', 'addPath', 'gracefulRestart',
-    'extendedNextHop', 'routeReflectorClient', 'nextHopSelf', 'passwordFile', 'passwordEnv', 'import',
-    'export', 'maxPrefix',
+    'connectRetry', 'localAddress', 'description', 'addPath', 'gracefulRestart', 'bfd',
+    'extendedNextHop', 'routeReflectorClient', 'nextHopSelf', 'passwordFile', 'passwordEnv',
+    'tcpAo', 'ttlSecurity', 'multihop', 'interface', 'import', 'export', 'maxPrefix',
   ],
+  tcpAo: ['keyFile', 'keyEnv', 'sendId', 'recvId', 'algorithm'],
   maxPrefix: ['limit', 'warningPercent', 'restartAfter'],
   rule: ['match', 'then'],
   match: [
@@ -377,11 +446,13 @@ export const KEYS = {
     'removeLargeCommunities', 'prepend',
   ],
   gracefulRestart: ['enabled', 'restartTime'],
+  bfd: ['enabled', 'minRx', 'minTx', 'multiplier'],
   bgp: ['listen', 'listenAddresses', 'listenPort', 'minHoldTime', 'extendedMessage', 'maxPaths', 'multipathRelax', 'alwaysCompareMed', 'missingMedWorst', 'shutdownDrain'],
   kernel: ['enabled', 'protocol', 'table', 'forwarding'],
   control: ['socket', 'group'],
   metrics: ['enabled', 'listen'],
   kubernetes: ['enabled', 'kubeconfig', 'nodeName', 'originatePodCidrs', 'peering', 'nodeSelector', 'routeReflectorSelector', 'validation', 'reportCondition', 'stateFile'],
+  datapath: ['enabled', 'interfaces', 'podInterfaces', 'noFastPath', 'pinDir'],
   log: ['level'],
 } as const satisfies Record<string, readonly string[]>;
 

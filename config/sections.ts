@@ -12,9 +12,9 @@ import {
 import { readPeer } from './peer.js';
 import { readPolicies } from './policy.js';
 import {
-  BGP_DEFAULTS, CONTROL_DEFAULTS, K8S_PEERING_MODES, KERNEL_DEFAULTS, KEYS, KUBERNETES_DEFAULTS, LOG_DEFAULTS, LOG_LEVELS, METRICS_DEFAULTS,
+  BGP_DEFAULTS, CONTROL_DEFAULTS, DATAPATH_DEFAULTS, K8S_PEERING_MODES, KERNEL_DEFAULTS, KEYS, KUBERNETES_DEFAULTS, LOG_DEFAULTS, LOG_LEVELS, METRICS_DEFAULTS,
   VALIDATION_MODES,
-  type BgpConfig, type Config, type ControlConfig, type KernelConfig, type KubernetesConfig, type LogConfig, type MetricsConfig, type NodeConfig,
+  type BgpConfig, type Config, type ControlConfig, type DatapathConfig, type KernelConfig, type KubernetesConfig, type LogConfig, type MetricsConfig, type NodeConfig,
   type OriginatePrefix,
 } from './schema.js';
 import { parseSelector, SELECTOR_ALLOWED } from './selector.js';
@@ -53,6 +53,7 @@ export function readConfig(ctx: Ctx, root: Val): Config {
     control: section('control', (v) => readControl(ctx, v), d.control),
     metrics: section('metrics', (v) => readMetrics(ctx, v), d.metrics),
     kubernetes,
+    datapath: section('datapath', (v) => readDatapath(ctx, v), d.datapath),
     log: section('log', (v) => readLog(ctx, v), d.log),
   };
 }
@@ -69,6 +70,7 @@ function placeholderConfig(): Config {
     control: { ...CONTROL_DEFAULTS },
     metrics: { ...METRICS_DEFAULTS },
     kubernetes: { ...KUBERNETES_DEFAULTS },
+    datapath: copyDatapath(DATAPATH_DEFAULTS),
     log: { ...LOG_DEFAULTS },
   };
 }
@@ -210,6 +212,28 @@ function readKubernetes(ctx: Ctx, v: Val): KubernetesConfig {
   const nodeName = nn && readString(ctx, nn, 'Node name: lowercase DNS subdomain', (s) => /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(s));
   if (nodeName !== undefined) out.nodeName = nodeName;
   return out;
+}
+
+function copyDatapath(d: DatapathConfig): DatapathConfig {
+  return { ...d, interfaces: [...d.interfaces], podInterfaces: [...d.podInterfaces], noFastPath: [...d.noFastPath] };
+}
+
+/** Interface name patterns: IFNAMSIZ-1 characters of a name, with * and ? as wildcards. */
+function readIfPattern(ctx: Ctx, v: Val): string | undefined {
+  return readString(ctx, v, 'interface name or pattern (1..15 characters, * and ? as wildcards)', (s) => /^[A-Za-z0-9_.:@*?-]{1,15}$/.test(s));
+}
+
+function readDatapath(ctx: Ctx, v: Val): DatapathConfig {
+  const e = readMap(ctx, v, KEYS.datapath);
+  const d = copyDatapath(DATAPATH_DEFAULTS);
+  if (!e) return d;
+  return {
+    enabled: optional(e, 'enabled', (x) => readBool(ctx, x), d.enabled),
+    interfaces: optional(e, 'interfaces', (x) => readStrings(ctx, x, 'interface patterns', readIfPattern), d.interfaces),
+    podInterfaces: optional(e, 'podInterfaces', (x) => readStrings(ctx, x, 'interface patterns', readIfPattern), d.podInterfaces),
+    noFastPath: optional(e, 'noFastPath', (x) => readStrings(ctx, x, 'CIDR prefixes', readCidr), d.noFastPath),
+    pinDir: optional(e, 'pinDir', (x) => readString(ctx, x, 'absolute path under /sys/fs/bpf', (t) => /^\/sys\/fs\/bpf\/[A-Za-z0-9._/-]+$/.test(t) && !t.includes('..')), d.pinDir),
+  };
 }
 
 function readLog(ctx: Ctx, v: Val): LogConfig {

@@ -175,12 +175,31 @@ function checkPeer(config: Config, peer: PeerConfig, at: string, ok: (p: string)
   if (peer.passwordFile !== undefined && peer.passwordEnv !== undefined) {
     report(`${at}.passwordEnv`, 'set together with passwordFile (one of passwordFile or passwordEnv)');
   }
+  checkSessionSecurity(peer, at, ok, report);
   if (peer.passive && !config.bgp.listen) {
     report(`${at}.passive`, 'true needs bgp.listen: true (passive: false, or turn on bgp.listen)');
   }
   // RFC 8950 carries IPv4 NLRI with an IPv6 next hop: it needs the IPv4 family.
   if (peer.extendedNextHop && ok(`${at}.families`) && !peer.families.includes('ipv4-unicast')) {
     report(`${at}.extendedNextHop`, 'true needs ipv4-unicast in families (false, or add ipv4-unicast)');
+  }
+}
+
+/** One authentication per connection, GTSM or multihop, and an interface for a link-local peer. */
+function checkSessionSecurity(peer: PeerConfig, at: string, ok: (p: string) => boolean, report: Report): void {
+  const md5 = peer.passwordFile !== undefined ? 'passwordFile' : peer.passwordEnv !== undefined ? 'passwordEnv' : undefined;
+  if (peer.tcpAo && md5 && ok(`${at}.tcpAo`)) {
+    // RFC 5925 (abstract): TCP-AO and TCP MD5 are mutually exclusive on a connection.
+    report(`${at}.tcpAo`, `set together with ${md5} (TCP-AO or TCP-MD5, not both)`);
+  }
+  if (peer.ttlSecurity && peer.multihop !== undefined && ok(`${at}.ttlSecurity`) && ok(`${at}.multihop`)) {
+    // RFC 5082 §3: GTSM accepts TTL 255 only, i.e. a directly connected peer.
+    report(`${at}.multihop`, `${peer.multihop} is set together with ttlSecurity (one of them: ttlSecurity for a directly connected peer, RFC 5082; multihop for a peer further away)`);
+  }
+  const addr = ok(`${at}.address`) ? parseIp(peer.address) : undefined;
+  // RFC 4291 §2.5.6: fe80::/10 is only meaningful on one link, so the socket needs that link.
+  if (addr && addr.family === 6 && addr.bytes[0] === 0xfe && ((addr.bytes[1] ?? 0) & 0xc0) === 0x80 && peer.interface === undefined) {
+    report(`${at}.address`, `${peer.address} is an IPv6 link-local address without interface (add interface: the interface the peer is on)`);
   }
 }
 

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import type { Config, PeerConfig } from '../config/schema.js';
 import { diffConfig, type ConfigDiff } from '../config/diff.js';
-import { Session, type SessionEvents } from '../peers/session.js';
+import { Session, type SessionConfig, type SessionEvents } from '../peers/session.js';
 import { Listener } from '../peers/listener.js';
 import type { Negotiated } from '../peers/negotiate.js';
 import { notificationOf, type DownReason, type NotificationInfo } from '../peers/down.js';
@@ -23,6 +23,10 @@ import type { Logger } from './log.js';
 import { grSession, keepsRoutes, STALE_PATH_MS, type GrSession } from './graceful.js';
 import { NO_OBSERVER, wallClockMs, type PeerSessionState, type SpeakerObserver } from './metrics/observer.js';
 import { logSessionDown } from './metrics/session-log.js';
+import { PeerGuards } from './net/peer-guards.js';
+import { needsGuard, securityInfo, type GuardFailure } from './net/protection.js';
+import { BfdManager, type BfdTransition } from './bfd/manager.js';
+import { diagName } from './bfd/packet.js';
 
 const MSG_NAMES = ['', 'open', 'update', 'notification', 'keepalive', 'route-refresh'];
 
@@ -54,11 +58,23 @@ interface PeerEntry {
   lastNotification?: NotificationInfo;
 }
 
+/** The BFD settings of a peer as the BfdManager takes them (config/schema.ts BfdConfig, ms). */
+function bfdSettings(p: PeerConfig): { minRxMs: number; minTxMs: number; multiplier: number } {
+  return { minRxMs: p.bfd.minRx, minTxMs: p.bfd.minTx, multiplier: p.bfd.multiplier };
+}
+
 export class Speaker {
   private readonly peers = new Map<string, PeerEntry>();
   private readonly byAddress = new Map<string, PeerEntry>();
   private readonly engine = new EngineClient();
+  /** RFC 5880 BFD, one session per peer with bfd.enabled, on this (the session) thread. */
+  private readonly bfd = new BfdManager();
   private listener?: Listener;
+  /** TCP-MD5 / TCP-AO keys, GTSM, multihop TTL and interface binding of the peers' sockets (daemon/net/). */
+  private readonly guards = new PeerGuards(
+    (peer, f) => this.guardFailed(peer, f),
+    (message) => this.log.warn({ event: 'session.protection.warning', message }, message),
+  );
   private fib: FibClient | null = null;
   readonly startedAt = Date.now();
   /**
@@ -82,6 +98,8 @@ export class Speaker {
   ) {
     this.engine.onMessage((m) => this.fromEngine(m));
     this.engine.onThreadStats = (sample) => this.observer.threadStats('route-engine', sample);
+    this.bfd.onTransition = (t) => this.bfdTransition(t);
+    this.bfd.onError = (peer, message) => this.log.error({ event: 'bfd.error', peer, message }, message);
   }
 
   /** Kubernetes pod-CIDR ownership for the engine's import (daemon/kubernetes/ownership.ts). */
@@ -105,8 +123,11 @@ export class Speaker {
       this.log.info({ event: 'gr.restarting', peers: grPeers.map((p) => p.name), deadlineMs: deadline }, 'restarting with forwarding state kept: waiting for End-of-RIB from the peers');
     }
     for (const p of this.cfg.peers) this.addPeer(p);
+    // Keys read and every socket option tried before any session starts (daemon/net/).
+    for (const p of this.cfg.peers) await this.guards.prepare(p);
     if (this.cfg.bgp.listen) await this.startListener();
-    for (const e of this.peers.values()) e.session.start();
+    await this.syncGuards();
+    for (const e of this.peers.values()) if (!this.guards.failure(e.cfg.name)) e.session.start();
   }
 
   /**
@@ -127,6 +148,8 @@ export class Speaker {
     // Policies are re-run over the stored routes in the engine: no session is reset for them.
     if (d.policies.changed.length > 0 || d.originate.add.length + d.originate.remove.length > 0 || d.global.length > 0)
       this.engine.post({ t: 'policy', config: next, hostAddresses: hostAddresses() });
+    await this.rekey(d);
+    const starting: PeerEntry[] = [];
     for (const c of d.peers) {
       if (c.kind === 'remove' || c.kind === 'restart') {
         const subcode = c.kind === 'remove' ? CeaseSubcode.PeerDeconfigured : CeaseSubcode.OtherConfigurationChange;
@@ -134,11 +157,13 @@ export class Speaker {
       }
       if (c.kind === 'add' || c.kind === 'restart') {
         this.addPeer(c.peer);
-        this.peers.get(c.name)?.session.start();
+        const e = this.peers.get(c.name);
+        if (e) starting.push(e);
       }
       if (c.kind === 'inPlace') {
         const e = this.peers.get(c.name);
         if (e) e.cfg = c.peer;
+        if (e && c.fields.includes('bfd')) this.bfdReconfigure(e);
       }
     }
     if (d.relisten && this.listener) {
@@ -146,8 +171,55 @@ export class Speaker {
       this.listener = undefined;
     }
     if (d.relisten && next.bgp.listen) await this.startListener();
+    // New and restarted sessions start once their keys are on the listening sockets.
+    for (const e of starting) await this.guards.prepare(e.cfg);
+    if (starting.length > 0 || d.peers.some((c) => c.kind === 'remove') || d.relisten) await this.syncGuards();
+    for (const e of starting) if (this.peers.get(e.cfg.name) === e && !this.guards.failure(e.cfg.name)) e.session.start();
     this.log.level = next.log.level;
     return d;
+  }
+
+  /**
+   * A reload re-reads the keys of kept peers: a rotated key file (same config) restarts the
+   * session with the new key (RFC 2385 keys are bound to the connection), and so does a reload
+   * of a peer whose protection had failed (the operator fixed it).
+   */
+  private async rekey(d: ConfigDiff): Promise<void> {
+    const kept = d.peers.flatMap((c) => (c.kind === 'unchanged' || c.kind === 'inPlace' ? [c.peer] : []));
+    const changed = await this.guards.changed(kept);
+    d.peers = d.peers.map((c) => {
+      const why = changed.get(c.name);
+      if (!why || (c.kind !== 'unchanged' && c.kind !== 'inPlace')) return c;
+      d.changed = true;
+      const field = why === 'key' ? 'key' : 'session protection (retried)';
+      return { kind: 'restart', name: c.name, old: c.kind === 'inPlace' ? c.old : c.peer, peer: c.peer, fields: [...(c.kind === 'inPlace' ? c.fields : []), field] };
+    });
+  }
+
+  /** The listening sockets' keys and TTL options for the current peers (daemon/net/guard.ts). */
+  private syncGuards(): Promise<void> {
+    return this.guards.syncListener(this.listener?.fds() ?? []);
+  }
+
+  /** A peer's session protection could not be put in place: held in Idle, never run without it. */
+  private guardFailed(peer: string, f: GuardFailure): void {
+    this.observer.authError(peer, f.reason);
+    const e = this.peers.get(peer);
+    (e?.log ?? this.log).error({ event: 'session.protection.failed', peer, reason: f.reason, error: f.message }, `${f.message}: the session stays down (fix it, then reload or run rackroute peer ${peer} reset)`);
+    // After the current step: this may be reported from inside the session's own dial.
+    setImmediate(() => {
+      if (e && this.peers.get(peer) === e) e.session.stop(f.message);
+    });
+  }
+
+  /** (Re)starts a peer's session; a guarded one after reading its key and trying its options again. */
+  private startPeer(e: PeerEntry): void {
+    if (!needsGuard(e.cfg)) return e.session.start();
+    void (async () => {
+      await this.guards.prepare(e.cfg);
+      await this.syncGuards();
+      if (this.peers.get(e.cfg.name) === e && !this.guards.failure(e.cfg.name)) e.session.start();
+    })();
   }
 
   /**
@@ -199,6 +271,45 @@ export class Speaker {
   }
 
   /**
+   * A BFD session changed state. Up -> Down for a reason other than the peer's AdminDown means
+   * the forwarding path failed: the BGP session goes at once (RFC 5882 §3.2), with Cease/10 "BFD
+   * Down" (RFC 9384) in case the TCP path still works, and its routes go with it, like a link
+   * down: no graceful-restart helper keeps routes through a path BFD just declared dead. (RFC
+   * 5882 §4.3 would let a peer whose BFD shares fate with its control plane -- C bit clear, as
+   * FRR's and BIRD's -- keep GR through a BFD failure; FRR does that only behind `neighbor X bfd
+   * check-control-plane-failure`, and so would rackroute only behind such an option: by default
+   * a BFD Down always withdraws.) The peer's AdminDown (it is restarting on purpose, or removed
+   * BFD) is not a failure: RFC 5882 §3.2, the BGP session is left to BGP.
+   */
+  private bfdTransition(t: BfdTransition): void {
+    this.observer.bfdTransition(t.peer, t.to);
+    const e = this.peers.get(t.peer);
+    const log = e?.log ?? this.log;
+    const fields = { event: 'bfd.state', peer: t.peer, from: t.from, to: t.to, diagnostic: diagName(t.diag), remoteAdminDown: t.remoteAdminDown, remoteControlPlaneIndependent: t.remoteCpi };
+    if (t.to === 'Up') log.info(fields, `BFD ${t.from} -> Up`);
+    else if (t.from === 'Up') log.warn(fields, `BFD Up -> ${t.to}: ${diagName(t.diag)}${t.remoteAdminDown ? ' (the peer is administratively down: not a failure)' : ''}`);
+    else log.debug(fields, `BFD ${t.from} -> ${t.to}`);
+    if (!e || t.from !== 'Up' || t.to !== 'Down' || t.remoteAdminDown) return;
+    if (e.session.state !== 'Established') return;
+    e.log.warn({ event: 'session.bfd-down', diagnostic: diagName(t.diag) }, `BFD down (${diagName(t.diag)}): dropping the session and its routes`);
+    // The forwarding path is gone: no graceful restart keeps these routes (as linkDown below).
+    e.gr = null;
+    e.session.autoStop(CeaseSubcode.BfdDown);
+  }
+
+  /** bfd changed in a reload: started, ended (AdminDown) or re-timed (Poll), BGP left alone. */
+  private bfdReconfigure(e: PeerEntry): void {
+    const name = e.cfg.name;
+    if (!e.cfg.bfd.enabled) {
+      this.bfd.remove(name);
+      return;
+    }
+    const conn = e.session.connection;
+    if (this.bfd.has(name)) this.bfd.configure(name, bfdSettings(e.cfg));
+    else if (e.session.state === 'Established' && conn) void this.bfd.add(name, { localAddress: conn.localAddress, remoteAddress: conn.remoteAddress }, bfdSettings(e.cfg));
+  }
+
+  /**
    * `rackroute why ADDRESS`: the Loc-RIB entry the address falls in (the BGP paths, who sent
    * them, why the best won, the next hops), next to the kernel's own answer for the address
    * (the FIB entry that carries it), and whether the two agree.
@@ -228,7 +339,10 @@ export class Speaker {
   observer: SpeakerObserver = NO_OBSERVER;
 
   sessionStates(): PeerSessionState[] {
-    return [...this.peers.values()].map((e) => ({ peer: e.cfg.name, state: e.session.state, families: e.cfg.families }));
+    return [...this.peers.values()].map((e) => {
+      const b = e.cfg.bfd.enabled ? this.bfd.info(e.cfg.name) : null;
+      return { peer: e.cfg.name, state: e.session.state, families: e.cfg.families, ...(e.cfg.bfd.enabled ? { bfd: { state: b?.state ?? 'Down', detectionTimeMs: b?.detectionTimeMs ?? null } } : {}) };
+    });
   }
 
   engineStats(): Promise<unknown> {
@@ -243,6 +357,11 @@ export class Speaker {
     return this.engine.query({ kind: 'rib', ...q });
   }
 
+  /** Prefixes in the kernel (learned) and originated here, for the datapath's route map. */
+  installedPrefixes(limit: number): Promise<{ installed: string[]; local: string[]; restarting: boolean }> {
+    return this.engine.query({ kind: 'installed', limit }) as Promise<{ installed: string[]; local: string[]; restarting: boolean }>;
+  }
+
   private removePeer(name: string, message: string, subcode: number): void {
     const e = this.peers.get(name);
     if (!e) return;
@@ -250,15 +369,26 @@ export class Speaker {
     // restarted for a configuration change keeps graceful restart (its routes come right back).
     e.session.stop(message, subcode, subcode === CeaseSubcode.PeerDeconfigured);
     setTimeout(() => e.session.destroy(), 1000).unref();
+    // RFC 5880 §6.8.16: BFD ends with AdminDown, so the peer does not count it as a failure.
+    this.bfd.remove(name);
+    this.guards.forget(name);
     this.peers.delete(name);
     if (this.byAddress.get(canonical(e.cfg.address)) === e) this.byAddress.delete(canonical(e.cfg.address));
   }
 
   private async startListener(): Promise<void> {
-    this.listener = new Listener((addr, sock) => {
+    this.listener = new Listener((remote, sock) => {
+      // A link-local address comes with its interface: fe80::2%eth0.
+      const [addr = remote, zone] = remote.split('%');
       const e = this.byAddress.get(canonical(addr));
       if (!e) {
-        this.log.warn({ event: 'connection.rejected', remote: addr }, 'connection from an unconfigured address');
+        this.log.warn({ event: 'connection.rejected', remote }, 'connection from an unconfigured address');
+        return false;
+      }
+      // The peer's key, GTSM and interface (daemon/net/): refused while they are not in place.
+      const wrongLink = zone !== undefined && e.cfg.interface !== undefined && zone !== e.cfg.interface;
+      if (wrongLink || !this.guards.admit(e.cfg, sock, addr.includes(':') ? 6 : 4)) {
+        e.log.debug({ event: 'connection.refused', remote }, wrongLink ? `inbound connection over ${zone}, not ${e.cfg.interface}: refused` : 'inbound connection refused: session protection not in place');
         return false;
       }
       e.session.offer(sock);
@@ -272,7 +402,7 @@ export class Speaker {
     const entry: PeerEntry = {
       cfg: p,
       log,
-      session: new Session(sessionConfig(this.cfg, p, Math.random, { restarting: this.restarting }), this.sessionEvents()),
+      session: new Session(withDialer(sessionConfig(this.cfg, p, Math.random, { restarting: this.restarting }), this.guards.dialer(p)), this.sessionEvents()),
       messages: { in: {}, out: {} },
       flaps: 0,
       backlog: 0,
@@ -341,12 +471,16 @@ export class Speaker {
 
   private established(s: Session, n: Negotiated, localAddress: string, remoteAddress: string): void {
     const e = this.entryOf(s);
-    e.ifname = interfaceOf(localAddress);
+    e.ifname = e.cfg.interface ?? interfaceOf(localAddress);
     e.gr = grSession(e.cfg.gracefulRestart.enabled, true, n.gracefulRestart);
     // Back from a restart: stale routes left now wait for its End-of-RIB, at most the stale-path time.
     if (e.staleTimer) this.staleTimer(e, STALE_PATH_MS);
     e.backlog = 0;
     e.readPaused = false;
+    // BFD starts with the first Established session (its addresses are the session's) and stays
+    // for as long as the peer is configured with it, across BGP flaps; a later session over
+    // other addresses moves it.
+    if (e.cfg.bfd.enabled) void this.bfd.add(s.cfg.name, { localAddress, remoteAddress }, bfdSettings(e.cfg));
     e.log.info({ event: 'session.up', remote: remoteAddress, local: localAddress, asn: n.remoteAsn, holdTime: n.holdTime }, 'session established');
     this.engine.post({
       t: 'peer-up',
@@ -442,6 +576,7 @@ export class Speaker {
     const n = s.negotiated;
     const conn = s.connection;
     const up = s.state === 'Established';
+    const guard = this.guards.failure(e.cfg.name);
     return {
       name: e.cfg.name,
       address: e.cfg.address,
@@ -452,6 +587,9 @@ export class Speaker {
       uptimeMs: up ? Date.now() - s.establishedAt : 0,
       flaps: e.flaps,
       ...(s.lastDown ? { lastError: describeDown(s.lastDown), lastDown: s.lastDown } : {}),
+      // TCP-MD5 / TCP-AO, GTSM, multihop, interface; why the session is held down if it is.
+      security: securityInfo(e.cfg),
+      ...(guard ? { lastError: guard.message, protectionError: guard } : {}),
       ...(e.lastNotification ? { lastNotification: e.lastNotification } : {}),
       ...(conn ? { local: `${conn.localAddress}:${conn.localPort}`, remote: `${conn.remoteAddress}:${conn.remotePort}`, direction: conn.direction } : {}),
       ...(n && up
@@ -466,6 +604,9 @@ export class Speaker {
           }
         : {}),
       prefixes: { received: c?.received ?? 0, advertised: c?.advertised ?? 0 },
+      ...(e.cfg.bfd.enabled
+        ? { bfd: this.bfd.info(e.cfg.name) ?? { state: 'NotStarted', minRxMs: e.cfg.bfd.minRx, minTxMs: e.cfg.bfd.minTx, multiplier: e.cfg.bfd.multiplier } }
+        : {}),
       messages: e.messages,
     };
   }
@@ -506,7 +647,7 @@ export class Speaker {
       case 'reset':
         s.stop(message ?? 'reset by the operator', CeaseSubcode.AdministrativeReset);
         setTimeout(() => {
-          if (this.peers.get(e.cfg.name) === e) s.start();
+          if (this.peers.get(e.cfg.name) === e) this.startPeer(e);
         }, 200).unref();
         break;
       case 'disable':
@@ -516,7 +657,7 @@ export class Speaker {
       case 'enable':
         if (!e.disabled) throw new Error(`peer ${e.cfg.name} is not disabled`);
         e.disabled = false;
-        s.start();
+        this.startPeer(e);
         break;
       case 'refresh':
         if (!s.requestRefresh()) throw new Error(`peer ${e.cfg.name}: route refresh needs an Established session that negotiated it (state ${s.state})`);
@@ -539,6 +680,10 @@ export class Speaker {
       this.log.info({ event: 'shutdown.drain', peers: drain, seconds: this.cfg.bgp.shutdownDrain }, `announcing GRACEFUL_SHUTDOWN to ${drain.join(', ')} for ${this.cfg.bgp.shutdownDrain} s`);
       await new Promise((r) => setTimeout(r, this.cfg.bgp.shutdownDrain * 1000));
     }
+    // RFC 5880 §6.8.16 / RFC 5882 §3.2: BFD goes AdminDown (diagnostic 7) before BGP closes, so
+    // peers do not take our BFD falling silent for a path failure: with graceful restart they keep
+    // our routes, and BGP alone decides (rackrouted's BFD shares fate with it: C bit clear).
+    this.bfd.shutdown();
     // RFC 8538 §3: with the N bit negotiated the Cease still lets the peer keep our routes while
     // we restart; without it a NOTIFICATION would end graceful restart (RFC 4724 §4), so a
     // graceful-restart peer without N just sees the connection close.
@@ -568,6 +713,11 @@ function hostAddresses(): string[] {
     .flatMap((list) => list ?? [])
     .filter((a) => !a.internal)
     .map((a) => a.address);
+}
+
+/** The session's config with the peer's protected dialer, when it has one (daemon/net/). */
+function withDialer(c: SessionConfig, dialer: SessionConfig['dialer']): SessionConfig {
+  return dialer ? { ...c, dialer } : c;
 }
 
 function canonical(addr: string): string {

@@ -30,6 +30,14 @@ export class Listener {
     }
   }
 
+  /**
+   * The listening sockets' descriptors, for socket options Node has no API for (TCP-MD5 keys,
+   * GTSM; daemon/net/). `_handle.fd` is Linux libuv's own; a server without one is left out.
+   */
+  fds(): number[] {
+    return this.servers.map((s) => (s as unknown as { _handle?: { fd?: unknown } })._handle?.fd).filter((fd): fd is number => typeof fd === 'number' && fd >= 0);
+  }
+
   get port(): number {
     const a = this.servers[0]?.address();
     return typeof a === 'object' && a ? a.port : 0;

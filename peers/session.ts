@@ -30,6 +30,11 @@ export interface SessionConfig {
   readonly fsm: FsmConfig;
   /** Floor of the RFC 9687 send hold time in ms (default 30 s; tests lower it). */
   readonly sendHoldFloorMs?: number;
+  /**
+   * Opens the outbound connection instead of net.connect, e.g. with TCP-MD5 / GTSM options set
+   * before the SYN (daemon/net/). null: it could not (and said why): a failed connection attempt.
+   */
+  readonly dialer?: (target: { host: string; port: number; localAddress?: string }) => net.Socket | null;
 }
 
 export interface SessionEvents {
@@ -300,11 +305,21 @@ export class Session {
 
   private dial(leg: Leg): void {
     leg.dialing?.destroy();
-    const sock = net.connect({
+    leg.dialing = null;
+    const target = {
       host: this.cfg.address,
       port: this.cfg.port,
       ...(this.cfg.localAddress ? { localAddress: this.cfg.localAddress } : {}),
-    });
+    };
+    const sock = this.cfg.dialer ? this.cfg.dialer(target) : net.connect(target);
+    if (!sock) {
+      // As a connect error would: after this step, if the leg is still waiting for it.
+      setImmediate(() => {
+        const live = leg === this.main || leg === this.fork;
+        if (live && leg.state.name === 'Connect' && leg.dialing === null && leg.conn === null) this.fire(leg, { type: 'TcpConnectionFails' });
+      });
+      return;
+    }
     leg.dialing = sock;
     // The leg that owns the attempt may change (keepDialing moves it to a fork).
     const owner = (): Leg | undefined => [this.main, this.fork].find((l): l is Leg => l !== null && l.dialing === sock);

@@ -13,8 +13,8 @@ fail() { failed="$failed $1"; }
 # --- system packages -------------------------------------------------------------------------
 SERVICES="bird frr gobgpd"
 missing=""
-for bin in bird birdc vtysh /usr/lib/frr/bgpd /usr/lib/frr/zebra gobgpd gobgp ip tcpdump tshark iperf3 systemd-analyze python3 openssl; do
-  command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
+for bin in bird birdc vtysh /usr/lib/frr/bgpd /usr/lib/frr/zebra gobgpd gobgp ip tcpdump tshark iperf3 systemd-analyze python3 openssl clang /usr/include/bpf/bpf_helpers.h /usr/lib/frr/bfdd nft; do
+  { command -v "$bin" >/dev/null 2>&1 || [ -e "$bin" ]; } || missing="$missing $bin"
 done
 if [ -n "$missing" ]; then
   echo "run.sh: missing:$missing; installing packages" >&2
@@ -25,7 +25,7 @@ if [ -n "$missing" ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1
   fi
   apt-get update &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y bird2 frr gobgpd iproute2 tcpdump tshark iperf3 systemd python3 openssl
+    DEBIAN_FRONTEND=noninteractive apt-get install -y bird2 frr gobgpd iproute2 tcpdump tshark iperf3 systemd python3 openssl clang libbpf-dev nftables
   rc=$?
   [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
   [ $rc = 0 ] || { echo "run.sh: apt-get install failed" >&2; exit 1; }
@@ -47,6 +47,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 # tsc still emits on type errors: report them as a failure but run the tests anyway.
 npx tsc -p . || fail "tsc"
+sh bpf/build.sh || fail "bpf build"
 npx eslint . || fail "lint"
 
 # Compiled tests whose source still exists (dist/ may hold files of deleted tests).

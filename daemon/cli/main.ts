@@ -4,17 +4,23 @@
  * tables by default and the raw JSON with --json. Input: argv; output: stdout/stderr, exit code.
  */
 import { callDaemon, ControlError, DEFAULT_SOCKET } from '../control/client.js';
-import { renderNeighbors, renderReload, renderWhy, renderRib, renderRoutes, renderStatus } from './render.js';
+import { renderDatapath, renderNeighbors, renderReload, renderWhy, renderRib, renderRoutes, renderStatus } from './render.js';
 
 const USAGE = `usage: rackroute [--socket PATH] [--json] COMMAND
 commands:
   status                          daemon version, uptime, router id, counts
-  neighbors [PEER]                BGP sessions: state, uptime, last error, capabilities, prefixes
+  neighbors [PEER]                BGP sessions: state, uptime, last error, capabilities, prefixes,
+                                  BFD (state, intervals, detection time; in detail for one PEER),
+                                  session protection for one PEER (auth md5/tcp-ao/none,
+                                  ttl-security, multihop, interface)
   routes [PREFIX] [--peer PEER] [--received|--advertised] [--limit N]
-                                  routes received from / advertised to each peer
+                                  routes received from / advertised to each peer (with why a
+                                  route was refused, and its traffic from the datapath)
                                   (at most N per peer and direction, default 10000)
   rib [PREFIX] [--limit N]        the Loc-RIB: best path, why it won, ECMP next hops, candidates
   fib                             kernel FIB sync: routes installed, operations, drift repaired
+  datapath                        eBPF datapath: bpf or legacy and why, interfaces, fast-path and
+                                  fallback counters, packets and bytes per managed prefix
   why ADDRESS                     the route an address takes: BGP paths, who sent them, why the
                                   best won, the next hops, and whether the kernel agrees
   reload [--dry-run]              re-read the config file (as SIGHUP); --dry-run shows the plan:
@@ -67,7 +73,10 @@ async function run(a: Args): Promise<number> {
         ...(typeof limit === 'string' ? { limit: Number(limit) } : {}),
       });
       const which = a.flags.has('received') ? 'received' : a.flags.has('advertised') ? 'advertised' : 'both';
-      render = (r) => renderRoutes(r, which);
+      // Traffic per prefix from the datapath's counters (absent on legacy routing).
+      const dp = (await callDaemon(a.socket, 'datapath').catch(() => null)) as { routeCounters?: { prefix: string; packets: number; bytes: number }[] } | null;
+      const traffic = new Map((dp?.routeCounters ?? []).map((c) => [c.prefix, c]));
+      render = (r) => renderRoutes(r, which, traffic);
       break;
     }
     case 'rib': {
@@ -79,6 +88,10 @@ async function run(a: Args): Promise<number> {
     case 'fib':
       result = await callDaemon(a.socket, 'fib');
       render = (r) => renderStatus(r ?? { kernel: 'not programmed (--no-fib)' });
+      break;
+    case 'datapath':
+      result = await callDaemon(a.socket, 'datapath');
+      render = (r) => renderDatapath(r);
       break;
     case 'why':
       if (!arg) {

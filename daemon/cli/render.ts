@@ -25,6 +25,26 @@ interface NeighborJson {
   lastError?: string;
   prefixes?: { received: number; advertised: number };
   bfd?: BfdJson;
+  /** daemon/net/protection.ts SecurityInfo, and why the session is held down if it is. */
+  security?: { auth: string; ttlSecurity: boolean; multihop?: number; interface?: string };
+  protectionError?: { reason: string; message: string };
+}
+
+const AUTH_NAMES: Record<string, string> = { md5: 'md5 (TCP-MD5, RFC 2385)', 'tcp-ao': 'tcp-ao (TCP-AO, RFC 5925)', none: 'none' };
+
+/** `rackroute neighbors PEER`: how the session's connection is protected. */
+function securityDetail(n: NeighborJson): string {
+  const s = n.security;
+  if (!s) return '';
+  const lines = [
+    `session protection of ${n.name}:`,
+    `  auth          ${AUTH_NAMES[s.auth] ?? s.auth}`,
+    `  ttl-security  ${s.ttlSecurity ? 'on (GTSM, RFC 5082: sends TTL 255, accepts only 255)' : 'off'}`,
+    `  multihop      ${s.multihop !== undefined ? `${s.multihop} (sends TTL ${s.multihop})` : s.ttlSecurity ? '-' : 'off (system default TTL)'}`,
+    `  interface     ${s.interface ?? '-'}`,
+  ];
+  if (n.protectionError) lines.push(`  held down     ${n.protectionError.reason}: ${n.protectionError.message}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** daemon/bfd/manager.ts BfdInfo, or only the configured values before the session started. */
@@ -75,7 +95,8 @@ export function renderNeighbors(r: unknown): string {
     list.map((n) => [n.name, n.address, String(n.asn), n.state, since(n.uptimeMs), String(n.prefixes?.received ?? 0), String(n.prefixes?.advertised ?? 0), bfdCell(n.bfd), n.lastError ?? '']),
   );
   const one = list.length === 1 ? list[0] : undefined;
-  return one?.bfd ? `${out}\n${bfdDetail(one.name, one.bfd)}` : out;
+  const details = one ? [securityDetail(one), one.bfd ? bfdDetail(one.name, one.bfd) : ''].filter((d) => d !== '') : [];
+  return details.length > 0 ? `${out}\n${details.join('\n')}` : out;
 }
 
 interface RouteJson {
@@ -88,7 +109,7 @@ interface RouteJson {
   stale?: boolean;
 }
 
-export function renderRoutes(r: unknown, which: 'received' | 'advertised' | 'both'): string {
+export function renderRoutes(r: unknown, which: 'received' | 'advertised' | 'both', traffic: ReadonlyMap<string, { packets: number; bytes: number }> = new Map()): string {
   const peers = r as Record<string, { received: RouteJson[]; advertised: RouteJson[] }>;
   const rows: string[][] = [];
   for (const [peer, v] of Object.entries(peers)) {
@@ -97,12 +118,51 @@ export function renderRoutes(r: unknown, which: 'received' | 'advertised' | 'bot
         rows.push([
           peer, dir, x.prefix, x.mpNextHop ?? x.attrs.nextHop ?? '', x.attrs.asPath ?? '', x.attrs.origin ?? '', [...(x.attrs.communities ?? []), ...(x.attrs.largeCommunities ?? [])].join(' '),
           x.rejected ? `rejected: ${x.rejected}` : x.ineligible ? `unusable: ${x.ineligible}` : x.stale ? 'stale' : '',
+          dir === 'in' && traffic.has(x.prefix) ? volume(traffic.get(x.prefix)) : '',
         ]);
     };
     if (which !== 'advertised') add('in', v.received);
     if (which !== 'received') add('out', v.advertised);
   }
-  return table(['PEER', 'DIR', 'PREFIX', 'NEXT HOP', 'AS PATH', 'ORIGIN', 'COMMUNITIES', 'NOTE'], rows);
+  return table(['PEER', 'DIR', 'PREFIX', 'NEXT HOP', 'AS PATH', 'ORIGIN', 'COMMUNITIES', 'NOTE', 'TRAFFIC'], rows);
+}
+
+/** "1234 pkts 5.6 MB" */
+function volume(c: { packets: number; bytes: number } | undefined): string {
+  if (!c) return '';
+  const b = c.bytes;
+  const size = b >= 1e9 ? `${(b / 1e9).toFixed(1)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : b >= 1e3 ? `${(b / 1e3).toFixed(1)} kB` : `${b} B`;
+  return `${c.packets} pkts ${size}`;
+}
+
+interface DatapathJson {
+  mode: string;
+  reason: string;
+  attach?: string;
+  kernel?: string;
+  libbpf?: string;
+  interfaces: { name: string; role: string; mtu: number; attached: boolean; reason?: string }[];
+  routes: number;
+  outcomes?: Record<string, number>;
+  findings: string[];
+  mapErrors?: number;
+  routeCounters?: { prefix: string; routeId: number; flags: number; packets: number; bytes: number }[];
+}
+
+/** `rackroute datapath`: mode and why, interfaces, outcome counters, traffic per managed prefix. */
+export function renderDatapath(r: unknown): string {
+  const d = r as DatapathJson;
+  const head = `mode           ${d.mode} (${d.reason})\n` +
+    (d.attach ? `attach         ${d.attach}\n` : '') +
+    (d.kernel ? `kernel         ${d.kernel}${d.libbpf ? `, libbpf ${d.libbpf}` : ''}\n` : '') +
+    `routes         ${d.routes} prefixes in the route map${d.mapErrors ? `, ${d.mapErrors} map write errors` : ''}\n` +
+    d.findings.map((f) => `finding        ${f}\n`).join('');
+  const ifs = d.interfaces.length ? '\n' + table(['INTERFACE', 'ROLE', 'MTU', 'ATTACHED'], d.interfaces.map((i) => [i.name, i.role, String(i.mtu), i.attached ? 'yes' : `no: ${i.reason ?? ''}`])) : '';
+  const outcomes = Object.entries(d.outcomes ?? {}).filter(([, n]) => n > 0);
+  const out = outcomes.length ? '\n' + table(['OUTCOME', 'PACKETS'], outcomes.map(([k, n]) => [k, String(n)])) : '';
+  const flags = (f: number): string => [f & 2 ? 'local' : '', f & 1 ? 'no-fastpath' : ''].filter(Boolean).join(',') || '-';
+  const routes = d.routeCounters?.length ? '\n' + table(['PREFIX', 'FLAGS', 'PACKETS', 'BYTES'], d.routeCounters.map((c) => [c.prefix, flags(c.flags), String(c.packets), String(c.bytes)])) : '';
+  return head + ifs + out + routes;
 }
 
 export function renderStatus(r: unknown): string {

@@ -24,12 +24,21 @@ export interface SpeakerObserver {
   sessionDown(peer: string, reason: DownReason, wasEstablished: boolean): void;
   /** A worker thread's periodic report (loop-lag.ts). */
   threadStats(thread: WorkerThread, sample: ThreadSample): void;
+  /** The peer's BFD session entered state `to` (RFC 5880 §4.1 names: AdminDown, Down, Init, Up). */
+  bfdTransition(peer: string, to: string): void;
+  /**
+   * The peer's session protection (TCP-MD5 / TCP-AO key, GTSM / TTL, interface; daemon/net/)
+   * could not be put in place: the session is held down. `reason`: a GuardReason.
+   */
+  authError(peer: string, reason: string): void;
 }
 
 export const NO_OBSERVER: SpeakerObserver = {
   message: () => {},
   sessionDown: () => {},
   threadStats: () => {},
+  bfdTransition: () => {},
+  authError: () => {},
 };
 
 /** One configured peer as the speaker sees it at scrape time. */
@@ -39,6 +48,8 @@ export interface PeerSessionState {
   readonly state: string;
   /** Configured families (ipv4-unicast, ipv6-unicast). */
   readonly families: readonly string[];
+  /** Only for peers with BFD enabled: its state and negotiated Detection Time (ms; null: none yet). */
+  readonly bfd?: { readonly state: string; readonly detectionTimeMs: number | null };
 }
 
 /** What the metrics read from the speaker when scraped. */

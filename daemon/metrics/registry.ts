@@ -29,6 +29,8 @@ export const FSM_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm
 const MESSAGE_TYPES = ['other', 'open', 'update', 'notification', 'keepalive', 'route-refresh'] as const;
 const DIRECTIONS = ['received', 'sent'] as const;
 type Direction = (typeof DIRECTIONS)[number];
+/** RFC 5880 §4.1 BFD session states. */
+export const BFD_STATES = ['AdminDown', 'Down', 'Init', 'Up'] as const;
 /** NOTIFICATION error codes RFC 4271 §4.5 and RFC 7313 / RFC 9687 define; others count as `other`. */
 const KNOWN_CODES = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
 
@@ -48,6 +50,10 @@ interface PeerCounts {
   /** `${direction}|${code}` -> count */
   notifications: Map<string, number>;
   last: Partial<Record<Direction, LastNotification>>;
+  /** BFD state -> times the peer's BFD session entered it. */
+  bfd: Map<string, number>;
+  /** Session-protection failure reason (daemon/net/protection.ts GuardReason) -> count. */
+  authErrors: Map<string, number>;
 }
 
 /** The route engine's `stats` answer, as far as metrics read it (daemon/rib/query.ts). */
@@ -135,6 +141,10 @@ export class RackrouteMetrics implements SpeakerObserver {
   private readonly flaps = this.counter('rackroute_peer_flaps_total', 'Established sessions with the peer that went down.', ['peer']);
   private readonly messages = this.counter('rackroute_peer_messages_total', 'BGP messages on the peer\'s sessions, by type and direction.', ['peer', 'direction', 'type']);
   private readonly notifications = this.counter('rackroute_peer_notifications_total', 'NOTIFICATIONs that ended a session with the peer, by direction and error code (RFC 4271 §4.5).', ['peer', 'direction', 'code']);
+  private readonly bfdState = this.gauge('rackroute_bfd_session_state', 'BFD session state with the peer (RFC 5880 §4.1): 1 for the current state, 0 for the other three. Peers with bfd.enabled only.', ['peer', 'state']);
+  private readonly bfdTransitions = this.counter('rackroute_bfd_transitions_total', 'BFD session state changes with the peer, by the state entered (an Up -> Down takes the BGP session down).', ['peer', 'to']);
+  private readonly bfdDetection = this.gauge('rackroute_bfd_detection_time_seconds', 'Negotiated BFD Detection Time (RFC 5880 §6.8.4): the peer\'s multiplier x max(our minRx, its TX interval). Absent until the peer was heard.', ['peer']);
+  private readonly authErrors = this.counter('rackroute_peer_auth_errors_total', 'Times the peer\'s session protection could not be put in place (TCP-MD5 / TCP-AO key, GTSM / TTL, interface), by reason: the session is held down instead of running without it.', ['peer', 'reason']);
   private readonly lastNotification = this.gauge('rackroute_peer_last_notification_timestamp_seconds', 'When the last NOTIFICATION was sent to / received from the peer (Unix time); its code, subcode and their names as labels. One series per peer and direction.', ['peer', 'direction', 'code', 'subcode', 'reason']);
 
   // ---- routes (route engine thread, on scrape) ----
@@ -168,6 +178,26 @@ export class RackrouteMetrics implements SpeakerObserver {
   private readonly statsCollected = this.gauge('rackroute_stats_collected', '1 if the thread answered this scrape\'s stats query in time, else 0 (its gauges are then missing).', ['thread']);
   private readonly ready = this.gauge('rackroute_ready', '1 once /readyz answers 200.');
   private readonly reloadsTotal = this.counter('rackroute_config_reloads_total', 'Configuration reloads (SIGHUP), by result: applied or rejected.', ['result']);
+
+  // ---- eBPF datapath (daemon/datapath/) ----
+  private readonly dpMode = this.gauge('rackroute_datapath_mode', '1 for the datapath mode in force: bpf (tc program attached) or legacy (kernel stack), with the reason.', ['mode', 'reason']);
+  private readonly dpInterfaces = this.gauge('rackroute_datapath_interface_attached', '1 if the datapath program is attached to the interface, 0 if not (see rackroute datapath for why).', ['interface', 'role']);
+  private readonly dpOutcomes = this.counter('rackroute_datapath_packets_total', 'Packets seen by the datapath program, by outcome: fast:* forwarded by BPF, fallback:* handed to the kernel stack (with why), pass:not-managed not a rackroute prefix.', ['outcome']);
+  private readonly dpRoutePackets = this.counter('rackroute_route_packets_total', 'Packets (GSO segments) to each prefix rackroute manages, counted by the datapath program at ingress.', ['prefix']);
+  private readonly dpRouteBytes = this.counter('rackroute_route_bytes_total', 'Bytes (skb length, L2 included) to each prefix rackroute manages, counted by the datapath program at ingress.', ['prefix']);
+  private readonly dpRoutes = this.gauge('rackroute_datapath_routes', 'Prefixes in the datapath\'s route map.');
+
+  /** The datapath's state and counters, pushed by daemon/datapath/datapath.ts after each sync. */
+  datapath(st: { mode: string; reason: string; routes: number; interfaces: readonly { name: string; role: string; attached: boolean }[]; outcomes?: Record<string, number> }, routes: readonly { prefix: string; packets: number; bytes: number }[]): void {
+    this.dpMode.reset();
+    this.dpMode.set({ mode: st.mode, reason: st.reason }, 1);
+    this.dpInterfaces.reset();
+    for (const i of st.interfaces) this.dpInterfaces.set({ interface: i.name, role: i.role }, i.attached ? 1 : 0);
+    setCounter(this.dpOutcomes, Object.entries(st.outcomes ?? {}).map(([outcome, n]) => [{ outcome }, n]));
+    setCounter(this.dpRoutePackets, routes.map((r) => [{ prefix: r.prefix }, r.packets]));
+    setCounter(this.dpRouteBytes, routes.map((r) => [{ prefix: r.prefix }, r.bytes]));
+    this.dpRoutes.set(st.routes);
+  }
 
   // ---- Kubernetes (daemon/kubernetes/) ----
   /** Set by the Kubernetes service as things happen (no series at all without Kubernetes). */
@@ -215,6 +245,16 @@ export class RackrouteMetrics implements SpeakerObserver {
     c.last[n.direction] = { code: n.code, subcode: n.subcode, reason: n.text, at: Date.now() / 1000 };
   }
 
+  bfdTransition(peer: string, to: string): void {
+    const b = this.peer(peer).bfd;
+    b.set(to, (b.get(to) ?? 0) + 1);
+  }
+
+  authError(peer: string, reason: string): void {
+    const a = this.peer(peer).authErrors;
+    a.set(reason, (a.get(reason) ?? 0) + 1);
+  }
+
   threadStats(thread: WorkerThread, sample: ThreadSample): void {
     this.threads.set(thread, { sample, at: this.now() });
   }
@@ -243,11 +283,19 @@ export class RackrouteMetrics implements SpeakerObserver {
   private collectSessions(sessions: readonly PeerSessionState[]): void {
     this.peerUp.reset();
     this.peerState.reset();
-    for (const { peer, state } of sessions) {
+    this.bfdState.reset();
+    this.bfdDetection.reset();
+    for (const { peer, state, bfd } of sessions) {
       this.peerUp.set({ peer }, state === 'Established' ? 1 : 0);
       for (const st of FSM_STATES) this.peerState.set({ peer, state: st }, st === state ? 1 : 0);
+      if (bfd) {
+        for (const st of BFD_STATES) this.bfdState.set({ peer, state: st }, st === bfd.state ? 1 : 0);
+        if (bfd.detectionTimeMs !== null) this.bfdDetection.set({ peer }, bfd.detectionTimeMs / 1000);
+      }
       this.peer(peer);
     }
+    const bfdTransitions: Series<'peer' | 'to'>[] = [];
+    const authErrors: Series<'peer' | 'reason'>[] = [];
     const flaps: Series<'peer'>[] = [];
     const messages: Series<'peer' | 'direction' | 'type'>[] = [];
     const notifications: Series<'peer' | 'direction' | 'code'>[] = [];
@@ -259,6 +307,8 @@ export class RackrouteMetrics implements SpeakerObserver {
         const last = c.last[direction];
         if (last) this.lastNotification.set({ peer, direction, code: String(last.code), subcode: String(last.subcode), reason: last.reason }, last.at);
       });
+      for (const [to, n] of c.bfd) bfdTransitions.push([{ peer, to }, n]);
+      for (const [reason, n] of c.authErrors) authErrors.push([{ peer, reason }, n]);
       for (const [key, n] of c.notifications) {
         const [direction = '', code = ''] = key.split('|');
         notifications.push([{ peer, direction, code }, n]);
@@ -267,6 +317,8 @@ export class RackrouteMetrics implements SpeakerObserver {
     setCounter(this.flaps, flaps);
     setCounter(this.messages, messages);
     setCounter(this.notifications, notifications);
+    setCounter(this.bfdTransitions, bfdTransitions);
+    setCounter(this.authErrors, authErrors);
   }
 
   private collectEngine(sessions: readonly PeerSessionState[], e: EngineStats | null): void {
@@ -347,7 +399,7 @@ export class RackrouteMetrics implements SpeakerObserver {
 
   private peer(name: string): PeerCounts {
     let c = this.counts.get(name);
-    if (!c) this.counts.set(name, (c = { messages: new Float64Array(MESSAGE_TYPES.length * DIRECTIONS.length), flaps: 0, notifications: new Map(), last: {} }));
+    if (!c) this.counts.set(name, (c = { messages: new Float64Array(MESSAGE_TYPES.length * DIRECTIONS.length), flaps: 0, notifications: new Map(), last: {}, bfd: new Map(), authErrors: new Map() }));
     return c;
   }
 

@@ -814,6 +814,18 @@ export class RouteEngine {
 
   private query(q: EngineQuery): unknown {
     if (q.kind === 'policy-preview') return this.previewPolicy(q.config);
+    if (q.kind === 'installed') {
+      const take = (keys: Iterable<PrefixKey>): string[] => {
+        const out: string[] = [];
+        for (const k of keys) {
+          if (out.length >= q.limit) break;
+          out.push(formatKey(k));
+        }
+        return out;
+      };
+      // While restarting (RFC 4724 §4.1) the kernel still holds routes not re-learned yet.
+      return { installed: take(this.installed), local: take(this.originated.keys()), restarting: this.deferring !== null };
+    }
     return answer(
       {
         peers: this.peers, locRib: this.locRib, installed: this.installed, store: this.store, unreachableNextHops: this.unreachableNextHops(),

@@ -45,7 +45,7 @@ export function answer(v: EngineView, q: EngineQuery): unknown {
   if (q.kind === 'stats') return stats(v);
   if (q.kind === 'rib') return rib(v, q);
   if (q.kind === 'why') return why(v, q.address);
-  if (q.kind === 'policy-preview') return null; // answered by the engine itself (needs its policies)
+  if (q.kind === 'policy-preview' || q.kind === 'installed') return null; // answered by the engine itself
   return routes(v, q);
 }
 

@@ -67,7 +67,13 @@ export interface Lab {
   /** Runs argv to completion in a lab namespace (short name); rejects on non-zero exit. */
   exec(ns: string, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Starts a long-running process in a lab namespace; stdout+stderr go to logFile if given. */
-  spawnIn(ns: string, argv: string[], opts?: { logFile?: string }): ProcHandle;
+  /**
+   * Starts a long-running process in a lab namespace; stdout+stderr go to logFile if given.
+   * hostMounts: enter only the network namespace (nsenter --net), keeping the host's mounts —
+   * `ip netns exec` gives the process a private /sys, and so a private bpffs whose pins vanish
+   * with it.
+   */
+  spawnIn(ns: string, argv: string[], opts?: { logFile?: string; hostMounts?: boolean }): ProcHandle;
   /** Processes the lab started that have not exited yet (daemons and running execs). */
   running(): ProcHandle[];
   /** Kills every process the lab started (by PID), deletes its namespaces and run dir. */
@@ -133,10 +139,12 @@ class LabImpl implements Lab {
     return run(['ip', 'netns', 'exec', this.nsName(ns), ...argv], opts, (c) => this.track(c));
   }
 
-  spawnIn(ns: string, argv: string[], opts: { logFile?: string } = {}): ProcHandle {
+  spawnIn(ns: string, argv: string[], opts: { logFile?: string; hostMounts?: boolean } = {}): ProcHandle {
     const fd = opts.logFile === undefined ? 'ignore' : openSync(opts.logFile, 'a');
-    // `ip netns exec` execs argv in place, so the child's PID is the program's PID.
-    const child = spawn('ip', ['netns', 'exec', this.nsName(ns), ...argv], { stdio: ['ignore', fd, fd] });
+    // `ip netns exec` and nsenter exec argv in place, so the child's PID is the program's PID.
+    const child = opts.hostMounts
+      ? spawn('nsenter', [`--net=/run/netns/${this.nsName(ns)}`, '--', ...argv], { stdio: ['ignore', fd, fd] })
+      : spawn('ip', ['netns', 'exec', this.nsName(ns), ...argv], { stdio: ['ignore', fd, fd] });
     if (typeof fd === 'number') closeSync(fd);
     const proc = new ProcImpl(child, argv, opts.logFile);
     this.procs.add(proc);

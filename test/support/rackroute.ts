@@ -44,6 +44,14 @@ export interface RrPeer {
   localAddress?: string;
   port?: number;
   gracefulRestart?: { enabled: boolean; restartTime?: number };
+  /** Session protection (daemon/net/): TCP-MD5 key file or variable, TCP-AO, GTSM, multihop TTL, interface. */
+  passwordFile?: string;
+  passwordEnv?: string;
+  tcpAo?: { keyFile?: string; keyEnv?: string; sendId: number; recvId: number; algorithm?: 'hmac-sha1' | 'cmac-aes128' };
+  ttlSecurity?: boolean;
+  multihop?: number;
+  interface?: string;
+  bfd?: { enabled: boolean; minRx?: number; minTx?: number; multiplier?: number };
 }
 
 export interface RackrouteConfig {
@@ -61,6 +69,10 @@ export interface RackrouteConfig {
   metricsListen?: string;
   /** The `kubernetes` section, as written. */
   kubernetes?: Record<string, unknown>;
+  /** The `datapath` section, as written (default: disabled — scenarios opt in). */
+  datapath?: Record<string, unknown>;
+  /** Run with the host's mounts (nsenter --net): the datapath's pins outlive the process. */
+  hostMounts?: boolean;
 }
 
 /** Why a session went down, as `neighbors` reports it (peers/down.ts DownReason). */
@@ -90,6 +102,9 @@ export interface RrNeighbor {
   local?: string;
   remote?: string;
   direction?: string;
+  /** Session protection (daemon/net/protection.ts SecurityInfo) and why it is held down, if it is. */
+  security?: { auth: string; ttlSecurity: boolean; multihop?: number; interface?: string };
+  protectionError?: { reason: string; message: string };
 }
 
 /** Attributes as the control API prints them (daemon/rib/format.ts), plus any it adds. */
@@ -141,19 +156,23 @@ export function renderConfig(cfg: RackrouteConfig, socket: string): string {
     control: { socket },
     ...(cfg.metricsListen ? { metrics: { listen: cfg.metricsListen } } : {}),
     ...(cfg.kubernetes ? { kubernetes: cfg.kubernetes } : {}),
+    datapath: cfg.datapath ?? { enabled: false },
     log: { level: cfg.logLevel ?? 'debug' },
   };
   return stringify(doc);
 }
 
-export async function startRackroute(lab: Lab, ns: string, cfg: RackrouteConfig): Promise<Rackroute> {
+/** `env`: variables for the daemon's environment on top of the test's (e.g. a passwordEnv key). */
+export async function startRackroute(lab: Lab, ns: string, cfg: RackrouteConfig, opts: { env?: Record<string, string> } = {}): Promise<Rackroute> {
   const dir = join(lab.dir, `rackroute-${ns}`);
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'config.yaml');
   const socket = join(dir, 'rackroute.sock');
   const logFile = join(dir, 'rackrouted.log');
   writeFileSync(configFile, renderConfig(cfg, socket));
-  const proc = lab.spawnIn(ns, [process.execPath, MAIN_JS, '--config', configFile], { logFile });
+  // env(1) execs the daemon in place, so the PID stays the daemon's.
+  const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  const proc = lab.spawnIn(ns, [...(env.length > 0 ? ['env', ...env] : []), process.execPath, MAIN_JS, '--config', configFile], { logFile, hostMounts: cfg.hostMounts ?? false });
   const rr = new RackrouteImpl(ns, dir, configFile, socket, logFile, proc, lab, cfg.metricsListen ?? '127.0.0.1:9180');
   await waitFor(async () => {
     if (proc.exitStatus() !== null) throw new Error(`rackrouted exited ${proc.exitStatus()}: ${rr.logTail(20)}`);

@@ -105,6 +105,9 @@ export function renderConfig(cfg: PeerConfig, routes: Origination[]): string {
     for (const r of mine) lines.push(`  route ${r.prefix} blackhole { ${staticAttrs(cfg.asn, r)} };`);
     lines.push(`}`);
   }
+  // One BFD protocol for every neighbour with BFD; its timers apply per interface (BIRD 2).
+  const bfd = cfg.neighbors.find((n) => n.bfd)?.bfd;
+  if (bfd) lines.push(`protocol bfd {`, `  interface "*" { min rx interval ${bfd.minRx} ms; min tx interval ${bfd.minTx} ms; multiplier ${bfd.multiplier}; };`, `}`);
   for (const n of cfg.neighbors) lines.push(...bgpProtocol(cfg, n));
   return `${lines.join('\n')}\n`;
 }
@@ -132,6 +135,13 @@ function bgpProtocol(cfg: PeerConfig, n: NeighborConfig): string[] {
     `  passive ${n.passive ? 'on' : 'off'};`,
     `  hold time ${hold}; keepalive time ${Math.max(1, Math.floor(hold / 3))};`,
     `  connect retry time ${retry}; connect delay time ${retry}; error wait time ${retry}, ${retry * 4};`,
+    ...(n.password === undefined ? [] : [`  password "${n.password}";`]),
+    // BIRD: TTL 255 out; in, at least 256 - hops (hops: the multihop value, 1 when direct).
+    ...(n.ttlSecurity ? ['  ttl security on;'] : []),
+    ...(n.multihop === undefined ? [] : [`  multihop ${n.multihop};`]),
+    ...(n.interface === undefined ? [] : [`  interface "${n.interface}";`]),
+    ...(n.bfd ? ['  bfd on;'] : []),
+    ...(cfg.gracefulRestart ? ['  graceful restart on;'] : []),
   ];
   // BIRD drops a MED on eBGP export unless the export filter set it ("fresh"): re-set it here.
   const only = cfg.exportLearned ? '' : 'if source != RTS_STATIC then reject; ';

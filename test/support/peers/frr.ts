@@ -1,5 +1,6 @@
 /**
- * FRR (bgpd, and zebra unless turned off) as a real BGP peer in a lab namespace. Renders
+ * FRR (bgpd, and zebra unless turned off; bfdd when a neighbour has BFD) as a real BGP peer in a
+ * lab namespace. Renders
  * bgpd.conf from a PeerConfig into a per-peer dir, runs the daemons in the foreground with
  * per-peer vty sockets, zserv socket and pid files, and talks to them with
  * `vtysh --vty_socket DIR` (JSON output, parsed here).
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import type { Lab, ProcHandle } from '../netns.js';
 import { waitFor } from '../netns.js';
 import {
-  type Family, type NeighborConfig, type Origination, type Peer, type PeerConfig, type Route, type RouteAttrs, type SessionState,
+  type BfdOptions, type Family, type NeighborConfig, type Origination, type Peer, type PeerConfig, type Route, type RouteAttrs, type SessionState,
   familyOf, neighborFamilies, originPath, sortRoutes,
 } from './types.js';
 
@@ -35,16 +36,23 @@ export async function start(lab: Lab, ns: string, cfg: PeerConfig, opts: FrrOpti
   writeFileSync(join(dir, 'bgpd.conf'), renderConfig(cfg));
   writeFileSync(join(dir, 'zebra.conf'), `hostname ${ns}\n`);
   writeFileSync(join(dir, 'vtysh.conf'), '');
+  const bfd = cfg.neighbors.some((n) => n.bfd !== undefined);
+  if (bfd) writeFileSync(join(dir, 'bfdd.conf'), renderBfdConfig(cfg));
   // The daemons drop privileges to the packaged frr user; it must own the dir.
   const uid = Number(execFileSync('id', ['-u', 'frr']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'frr']).toString().trim());
-  for (const f of ['', 'bgpd.conf', 'zebra.conf', 'vtysh.conf']) chownSync(join(dir, f), uid, gid);
+  for (const f of ['', 'bgpd.conf', 'zebra.conf', 'vtysh.conf', ...(bfd ? ['bfdd.conf'] : [])]) chownSync(join(dir, f), uid, gid);
   const common = ['--vty_socket', dir, '-P', '0', '--log', 'stdout', '-z', join(dir, 'zserv.api')];
   const procs: ProcHandle[] = [];
   const peer = new FrrPeer(lab, ns, dir, cfg, procs);
   if (opts.zebra ?? true) {
     procs.push(lab.spawnIn(ns, ['/usr/lib/frr/zebra', '-f', join(dir, 'zebra.conf'), '-i', join(dir, 'zebra.pid'), ...common], { logFile: join(dir, 'zebra.log') }));
     await waitFor(() => peer.vtysh(['show version'], 'zebra').then(() => true), { timeoutMs: 10000, what: `zebra in ${ns} to answer (log ${dir}/zebra.log)` });
+  }
+  // bfdd talks to bgpd through zebra (ZAPI); its own control socket stays in this dir.
+  if (bfd) {
+    procs.push(lab.spawnIn(ns, ['/usr/lib/frr/bfdd', '-f', join(dir, 'bfdd.conf'), '-i', join(dir, 'bfdd.pid'), '--bfdctl', join(dir, 'bfdd.sock'), ...common], { logFile: join(dir, 'bfdd.log') }));
+    await waitFor(() => peer.vtysh(['show bfd peers json'], 'bfdd').then(() => true), { timeoutMs: 10000, what: `bfdd in ${ns} to answer (log ${dir}/bfdd.log)` });
   }
   const noZebra = opts.zebra ?? true ? [] : ['-Z'];
   const bgpPort = cfg.listenPort === undefined ? [] : ['-p', String(cfg.listenPort)];
@@ -160,7 +168,25 @@ function neighborLines(n: NeighborConfig, retry: number): string[] {
   ];
   if (n.passive) out.push(` neighbor ${n.address} passive`);
   if (n.port !== undefined) out.push(` neighbor ${n.address} port ${n.port}`);
+  if (n.password !== undefined) out.push(` neighbor ${n.address} password ${n.password}`);
+  // FRR: GTSM and ebgp-multihop exclude each other; with GTSM the hop count is multihop (or 1).
+  if (n.ttlSecurity) out.push(` neighbor ${n.address} ttl-security hops ${n.multihop ?? 1}`);
+  else if (n.multihop !== undefined) out.push(` neighbor ${n.address} ebgp-multihop ${n.multihop}`);
+  if (n.bfd) out.push(` neighbor ${n.address} bfd`, ` neighbor ${n.address} bfd profile ${bfdProfile(n.bfd)}`);
   return out;
+}
+
+function bfdProfile(b: BfdOptions): string {
+  return `rx${b.minRx}-tx${b.minTx}-x${b.multiplier}`;
+}
+
+/** bfdd.conf: one profile per distinct timer set the neighbours use. */
+export function renderBfdConfig(cfg: PeerConfig): string {
+  const profiles = new Map(cfg.neighbors.filter((n) => n.bfd).map((n) => [bfdProfile(n.bfd!), n.bfd!]));
+  const lines = ['hostname rr-frr-bfdd', '!', 'bfd'];
+  for (const [name, b] of profiles) lines.push(` profile ${name}`, `  detect-multiplier ${b.multiplier}`, `  receive-interval ${b.minRx}`, `  transmit-interval ${b.minTx}`, ' exit', ' !');
+  lines.push('exit', '!');
+  return `${lines.join('\n')}\n`;
 }
 
 interface FrrPath {

@@ -19,6 +19,23 @@ export interface NeighborConfig {
   holdTime?: number;
   /** Neighbour's TCP port (default 179). */
   port?: number;
+  /** TCP-MD5 (RFC 2385) password (BIRD `password`, FRR `neighbor X password`; not GoBGP here). */
+  password?: string;
+  /** GTSM (RFC 5082): BIRD `ttl security on`, FRR `ttl-security hops` (multihop or 1 hops). */
+  ttlSecurity?: boolean;
+  /** eBGP multihop with this TTL (BIRD `multihop N`, FRR `ebgp-multihop N`; FRR: the hop count with ttlSecurity). */
+  multihop?: number;
+  /** The interface of a link-local neighbour (BIRD `interface`; BIRD only here). */
+  interface?: string;
+  /** Single-hop BFD (RFC 5880/5881) with this neighbour; a BFD Down takes the session down. */
+  bfd?: BfdOptions;
+}
+
+/** BFD timers, ms (FRR: a bfd profile; BIRD: the bfd protocol's interface options). */
+export interface BfdOptions {
+  minRx: number;
+  minTx: number;
+  multiplier: number;
 }
 
 /** Attributes of a route this peer originates. */
@@ -48,6 +65,11 @@ export interface PeerConfig {
   listenPort?: number;
   /** Connect-retry timer in seconds (default 1). */
   connectRetry?: number;
+  /**
+   * Graceful restart able (RFC 4724: restarting speaker and helper), not only helper/aware (the
+   * daemons' default). Rendered by bird.ts (`graceful restart on`).
+   */
+  gracefulRestart?: boolean;
   /**
    * Re-advertise learned routes to the other neighbours (a ToR / route reflector role).
    * Default false: export only what this peer originates.

@@ -1,5 +1,5 @@
 /** Config builders for the config unit tests: a valid base config and peers with defaults. */
-import { BGP_DEFAULTS, KERNEL_DEFAULTS, KUBERNETES_DEFAULTS, METRICS_DEFAULTS, PEER_DEFAULTS, type Config, type NodeConfig, type PeerConfig } from '../../../config/schema.js';
+import { BGP_DEFAULTS, DATAPATH_DEFAULTS, KERNEL_DEFAULTS, KUBERNETES_DEFAULTS, METRICS_DEFAULTS, PEER_DEFAULTS, type Config, type NodeConfig, type PeerConfig } from '../../../config/schema.js';
 
 export function peer(fields: Partial<PeerConfig> & { address: string }): PeerConfig {
   return {
@@ -8,6 +8,7 @@ export function peer(fields: Partial<PeerConfig> & { address: string }): PeerCon
     ...PEER_DEFAULTS,
     families: [...PEER_DEFAULTS.families],
     gracefulRestart: { ...PEER_DEFAULTS.gracefulRestart },
+    bfd: { ...PEER_DEFAULTS.bfd },
     import: [...PEER_DEFAULTS.import],
     export: [...PEER_DEFAULTS.export],
     ...fields,
@@ -30,6 +31,7 @@ export function config(fields: Partial<Config> = {}): Config {
     control: { socket: '/run/rackroute/rackroute.sock' },
     metrics: { ...METRICS_DEFAULTS },
     kubernetes: { ...KUBERNETES_DEFAULTS },
+    datapath: { ...DATAPATH_DEFAULTS, podInterfaces: [...DATAPATH_DEFAULTS.podInterfaces] },
     log: { level: 'info' },
     ...fields,
   };

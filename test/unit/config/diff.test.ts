@@ -12,13 +12,14 @@ test('every peer key the parser accepts is classified, and nothing else', () => 
 peers:
   - {name: p, address: 10.0.0.1, asn: 1, port: 1, passive: false, families: [ipv4-unicast], holdTime: 9,
      keepalive: 3, connectRetry: 1, localAddress: 10.0.0.2, description: d, addPath: off,
-     gracefulRestart: {enabled: true, restartTime: 1}, extendedNextHop: true, passwordFile: /k,
+     gracefulRestart: {enabled: true, restartTime: 1}, bfd: {enabled: true}, extendedNextHop: true, passwordFile: /k,
      import: defaults, export: [defaults], maxPrefix: {limit: 10, warningPercent: 50, restartAfter: 60}}
-  - {address: 10.0.0.3, asn: 1, passwordEnv: K}
+  - {address: 10.0.0.3, asn: 1, passwordEnv: K, ttlSecurity: true}
+  - {address: 10.0.0.4, asn: 1, tcpAo: {keyEnv: AO, sendId: 1, recvId: 2}, multihop: 2, interface: eth0}
 `;
   const { config: c, errors } = parseConfig(text, 't');
   assert.deepEqual(errors, []);
-  const seen = new Set([...Object.keys(c?.peers[0] ?? {}), ...Object.keys(c?.peers[1] ?? {})]);
+  const seen = new Set((c?.peers ?? []).flatMap((p) => Object.keys(p)));
   const classified = Object.keys(PEER_FIELD_CLASS).sort();
   assert.deepEqual([...seen].sort(), classified, 'parsed peer fields vs PEER_FIELD_CLASS');
   assert.deepEqual([...KEYS.peer].sort(), classified, 'KEYS.peer vs PEER_FIELD_CLASS');
@@ -28,11 +29,11 @@ test('every global key the parser accepts is classified', () => {
   const globals = [
     ...KEYS.node.map((k) => `node.${k}`), ...KEYS.bgp.map((k) => `bgp.${k}`), ...KEYS.kernel.map((k) => `kernel.${k}`),
     ...KEYS.control.map((k) => `control.${k}`), ...KEYS.metrics.map((k) => `metrics.${k}`), ...KEYS.log.map((k) => `log.${k}`),
-    ...KEYS.kubernetes.map((k) => `kubernetes.${k}`),
+    ...KEYS.kubernetes.map((k) => `kubernetes.${k}`), ...KEYS.datapath.map((k) => `datapath.${k}`),
   ];
   assert.deepEqual(globals.sort(), Object.keys(GLOBAL_FIELD_CLASS).sort());
   // policies and originate are diffed by their own functions (ConfigDiff.policies / .originate).
-  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'kernel', 'kubernetes', 'log', 'metrics', 'node', 'originate', 'peers', 'policies']);
+  assert.deepEqual([...KEYS.root].sort(), ['bgp', 'control', 'datapath', 'kernel', 'kubernetes', 'log', 'metrics', 'node', 'originate', 'peers', 'policies']);
 });
 
 test('identical configs: nothing changed, every peer unchanged', () => {
@@ -54,6 +55,8 @@ test('each restart-forcing field restarts the peer; in-place fields do not', () 
     { address: '10.0.0.9' }, { asn: 65009 }, { port: 1179 }, { families: ['ipv4-unicast'] }, { holdTime: 30 },
     { localAddress: '10.0.0.5' }, { addPath: 'both' }, { gracefulRestart: { enabled: true, restartTime: 60 } },
     { extendedNextHop: true }, { passive: true }, { passwordFile: '/k' }, { passwordEnv: 'K' },
+    // Socket options of the connection (daemon/net/): TCP-AO keys, GTSM, TTL, bound interface.
+    { tcpAo: { keyEnv: 'AO', sendId: 1, recvId: 1, algorithm: 'hmac-sha1' } }, { ttlSecurity: true }, { multihop: 2 }, { interface: 'eth0' },
     // The route engine reads these once per session (PeerSessionInfo at peer-up).
     { routeReflectorClient: true }, { nextHopSelf: true },
   ];
@@ -61,7 +64,8 @@ test('each restart-forcing field restarts the peer; in-place fields do not', () 
     const d = diffConfig(config({ peers: [base] }), config({ peers: [{ ...base, ...change }] }));
     assert.equal(d.peers[0]?.kind, 'restart', JSON.stringify(change));
   }
-  for (const change of [{ description: 'x' }, { keepalive: 5 }, { connectRetry: 60 }] as Partial<PeerConfig>[]) {
+  const bfd = { enabled: true, minRx: 100, minTx: 200, multiplier: 5 };
+  for (const change of [{ description: 'x' }, { keepalive: 5 }, { connectRetry: 60 }, { bfd }] as Partial<PeerConfig>[]) {
     const d = diffConfig(config({ peers: [base] }), config({ peers: [{ ...base, ...change }] }));
     assert.equal(d.peers[0]?.kind, 'inPlace', JSON.stringify(change));
   }

@@ -16,8 +16,8 @@ test('a minimal file gets every default', () => {
   assert.deepEqual(config?.peers[0], {
     name: '10.0.0.1', address: '10.0.0.1', asn: 65001, port: 179, passive: false,
     families: ['ipv4-unicast', 'ipv6-unicast'], holdTime: 90, connectRetry: 5, addPath: 'off',
-    gracefulRestart: { enabled: true, restartTime: 120 }, extendedNextHop: false,
-    routeReflectorClient: false, nextHopSelf: false, import: ['defaults'], export: ['defaults'],
+    gracefulRestart: { enabled: true, restartTime: 120 }, bfd: { enabled: false, minRx: 300, minTx: 300, multiplier: 3 }, extendedNextHop: false,
+    routeReflectorClient: false, nextHopSelf: false, ttlSecurity: false, import: ['defaults'], export: ['defaults'],
   });
   assert.deepEqual(config?.bgp, { listen: true, listenAddresses: ['::'], listenPort: 179, minHoldTime: 3, extendedMessage: true, maxPaths: 8, multipathRelax: true, alwaysCompareMed: false, missingMedWorst: false, shutdownDrain: 5 });
   assert.deepEqual(config?.kernel, { enabled: true, protocol: 186, table: 254, forwarding: true });

@@ -18,6 +18,7 @@ test('printed keys follow KEYS order, with every optional field when set', () =>
   const full: PeerConfig = peer({
     address: 'fd00::1', name: 'full', keepalive: 3, localAddress: 'fd00::2', description: 'd',
     passwordFile: '/k', passwordEnv: 'K', maxPrefix: { limit: 100, warningPercent: 75, restartAfter: 30 },
+    tcpAo: { keyEnv: 'AO', sendId: 1, recvId: 2, algorithm: 'hmac-sha1' }, ttlSecurity: true, multihop: 2, interface: 'eth0',
   });
   const c = config({ peers: [full], node: node({ routerId: '10.0.0.5', asn: 1, clusterId: '10.0.0.1', hostname: 'h' }) });
   c.control.group = 'g';
@@ -71,14 +72,15 @@ const peerArb = fc.record({
   families: fc.subarray([...FAMILIES], { minLength: 1 }), holdTime: fc.oneof(fc.constant(0), fc.integer({ min: 3, max: 65535 })),
   connectRetry: fc.integer({ min: 1, max: 65535 }), addPath: fc.constantFrom(...ADD_PATH_MODES),
   gracefulRestart: fc.record({ enabled: fc.boolean(), restartTime: fc.integer({ min: 0, max: 4095 }) }),
-  extendedNextHop: fc.boolean(), routeReflectorClient: fc.boolean(), nextHopSelf: fc.boolean(), name: word, description: fc.option(fc.string({ maxLength: 20 }).filter((s) => s !== '' && !/[\r\n]/.test(s)), { nil: undefined }),
+  bfd: fc.record({ enabled: fc.boolean(), minRx: fc.integer({ min: 10, max: 60000 }), minTx: fc.integer({ min: 10, max: 60000 }), multiplier: fc.integer({ min: 1, max: 255 }) }),
+  extendedNextHop: fc.boolean(), routeReflectorClient: fc.boolean(), nextHopSelf: fc.boolean(), ttlSecurity: fc.boolean(), name: word, description: fc.option(fc.string({ maxLength: 20 }).filter((s) => s !== '' && !/[\r\n]/.test(s)), { nil: undefined }),
   keepalive: fc.option(fc.integer({ min: 1, max: 21845 }), { nil: undefined }),
   import: fc.subarray(['defaults', 'pa', 'pb'], { minLength: 1 }), export: fc.subarray(['pb', 'defaults', 'pa'], { minLength: 1 }),
   maxPrefix: fc.option(fc.record({ limit: fc.integer({ min: 1, max: 0xffffffff }), warningPercent: fc.integer({ min: 1, max: 100 }), restartAfter: fc.option(fc.integer({ min: 1, max: 86400 }), { nil: undefined }) }), { nil: undefined }),
 }).map((p) => {
   // fc.record builds null-prototype objects; the parser builds plain ones.
   const out: PeerConfig = {
-    ...p, families: [...p.families], gracefulRestart: { ...p.gracefulRestart }, import: [...p.import], export: [...p.export],
+    ...p, families: [...p.families], gracefulRestart: { ...p.gracefulRestart }, bfd: { ...p.bfd }, import: [...p.import], export: [...p.export],
     maxPrefix: p.maxPrefix && plain(p.maxPrefix),
     // iBGP-only options: set only where valid, so most generated configs pass validation.
     routeReflectorClient: p.asn === 'internal' && p.routeReflectorClient, nextHopSelf: p.asn === 'internal' && p.nextHopSelf,
@@ -139,6 +141,7 @@ const configArb: fc.Arbitrary<Config> = fc.record({
     peering: (['none', 'mesh', 'route-reflectors'] as const)[r.table % 3] ?? 'none', nodeSelector: r.relax ? '' : 'rackroute.io/mesh=true,!example.com/skip',
     ...(r.listen ? { nodeName: 'node-1.rack-a', kubeconfig: '/etc/rackroute/kubeconfig' } : {}),
   },
+  datapath: { enabled: !r.listen, interfaces: r.relax ? [] : ['eth*', 'bond0'], podInterfaces: ['lxc*'], noFastPath: r.relax ? ['10.244.7.0/24'] : [], pinDir: r.relax ? '/sys/fs/bpf/rackroute' : '/sys/fs/bpf/rr-2' },
   log: { level: r.level },
 }));
 

@@ -309,3 +309,30 @@ test('RFC 9687: a peer that reads nothing for twice the hold time is dropped (Ce
     await lb.close();
   }
 });
+
+test('a dialer (daemon/net/) opens the outbound connection; one that cannot is a failed attempt, retried', async () => {
+  const pa = probe();
+  const pb = probe();
+  const known: Session[] = [];
+  const lb = await listen('127.0.0.1', () => known);
+  const b = new Session(cfg({ name: 'a', address: '127.0.0.2', port: 0, localAddress: '127.0.0.1', passive: true, asn: 65002, id: 2, peerAs: 65001 }), pb.events);
+  known.push(b);
+  const targets: unknown[] = [];
+  let refusals = 0;
+  const base = cfg({ name: 'b', address: '127.0.0.1', port: lb.port, localAddress: '127.0.0.2', passive: false, asn: 65001, id: 1, peerAs: 65002 });
+  const failing = new Session({ ...base, dialer: () => (refusals++, null) }, probe().events);
+  const a = new Session({ ...base, dialer: (t) => (targets.push(t), net.connect(t)) }, pa.events);
+  b.start();
+  failing.start();
+  try {
+    await until('the failing dialer asked again after ConnectRetry', () => refusals >= 2);
+    assert.notEqual(failing.state, 'Established');
+    a.start();
+    await until('Established over the dialer\'s socket', () => a.state === 'Established' && b.state === 'Established');
+    assert.deepEqual(targets[0], { host: '127.0.0.1', port: lb.port, localAddress: '127.0.0.2' });
+  } finally {
+    for (const s of [a, b, failing]) s.stop();
+    await lb.close();
+    for (const s of [a, b, failing]) s.destroy();
+  }
+});

@@ -198,3 +198,26 @@ test('the README table lists every metric, and the Grafana dashboard queries onl
   assert.ok(used.size >= 15, `the dashboard uses ${used.size} metrics`);
   for (const u of used) assert.ok(names.includes(u.replace(/_(bucket|sum|count)$/, '')), `the dashboard queries ${u}, which does not exist`);
 });
+
+test('BFD: state gauge per peer with BFD, transitions counted by the state entered, detection time in seconds', async () => {
+  const m = new RackrouteMetrics({ version: '0', defaultMetrics: false });
+  for (const to of ['Init', 'Up', 'Down', 'Up']) m.bfdTransition('tor-a', to);
+  const sessions = [
+    { ...SESSIONS[0]!, bfd: { state: 'Up', detectionTimeMs: 900 } },
+    { ...SESSIONS[1]!, bfd: { state: 'Down', detectionTimeMs: null } },
+    { peer: 'tor-c', state: 'Idle', families: ['ipv4-unicast'] },
+  ];
+  m.collect({ sessions, engine: ENGINE, fib: fib(), mainLagMs: 1, ready: true });
+  const s = await samples(m);
+  assert.equal(s.get('rackroute_bfd_session_state{peer="tor-a",state="Up"}'), 1);
+  assert.equal(s.get('rackroute_bfd_session_state{peer="tor-a",state="Down"}'), 0);
+  assert.equal(s.get('rackroute_bfd_session_state{peer="tor-b",state="Down"}'), 1);
+  assert.equal(s.get('rackroute_bfd_session_state{peer="tor-c",state="Up"}'), undefined, 'no BFD series for a peer without BFD');
+  assert.equal(s.get('rackroute_bfd_detection_time_seconds{peer="tor-a"}'), 0.9);
+  assert.equal(s.get('rackroute_bfd_detection_time_seconds{peer="tor-b"}'), undefined, 'absent until the peer was heard');
+  assert.equal(s.get('rackroute_bfd_transitions_total{peer="tor-a",to="Up"}'), 2);
+  assert.equal(s.get('rackroute_bfd_transitions_total{peer="tor-a",to="Down"}'), 1);
+  m.peerRemoved('tor-a');
+  m.collect({ sessions: sessions.slice(1), engine: ENGINE, fib: fib(), mainLagMs: 1, ready: true });
+  assert.equal((await samples(m)).get('rackroute_bfd_transitions_total{peer="tor-a",to="Up"}'), undefined);
+});
