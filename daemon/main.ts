@@ -19,10 +19,14 @@ import type { Config } from '../config/schema.js';
 import { compose, type Composed } from './kubernetes/compose.js';
 import { KubernetesService } from './kubernetes/service.js';
 import type { NodeInfo } from './kubernetes/node-info.js';
+import { Datapath, listLinks } from './datapath/datapath.js';
+import { uninstall as uninstallDatapath } from './datapath/loader.js';
+import { NetlinkFib } from './kernel/netlink.js';
 
-const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--no-fib] [--version]
+const USAGE = `usage: rackrouted [--config FILE] [--check [--quiet]] [--no-fib] [--datapath-uninstall] [--version]
   --config FILE   configuration (default ${DEFAULT_CONFIG_PATH})
   --no-fib        do not program the kernel (route server / benchmark without kernel sync)
+  --datapath-uninstall  detach the eBPF datapath from every interface, remove its pinned maps, exit
   --check         validate the configuration, print it canonically (or every error as file:line), exit`;
 
 function version(): string {
@@ -35,12 +39,14 @@ async function main(argv: string[]): Promise<number> {
   let check = false;
   let quiet = false;
   let fib = true;
+  let uninstallDp = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--config' || a === '-c') configPath = argv[++i] ?? '';
     else if (a === '--check') check = true;
     else if (a === '--quiet') quiet = true;
     else if (a === '--no-fib') fib = false;
+    else if (a === '--datapath-uninstall') uninstallDp = true;
     else if (a === '--version') {
       process.stdout.write(`rackrouted ${version()}\n`);
       return 0;
@@ -48,6 +54,15 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`rackrouted: unknown argument '${a}'\n${USAGE}\n`);
       return 2;
     }
+  }
+  if (uninstallDp) {
+    const loaded = await loadConfigFile(configPath);
+    const nl = new NetlinkFib();
+    const links = await listLinks(nl).finally(() => nl.close());
+    const errors = uninstallDatapath(new Map(links.map((l) => [l.ifindex, l.name])), loaded.config?.datapath.pinDir);
+    for (const e of errors) process.stderr.write(`rackrouted: ${e}\n`);
+    if (!errors.length) process.stdout.write('rackrouted: datapath detached and unpinned; the kernel stack forwards\n');
+    return errors.length ? 1 : 0;
   }
   if (check) return runCheck(configPath, quiet ? { stdout: { write: () => true }, stderr: process.stderr } : process);
 
@@ -67,14 +82,20 @@ async function main(argv: string[]): Promise<number> {
   }
   const speaker = new Speaker(running?.config ?? config, log, { fib });
   if (running) speaker.setOwnership(running.ownership);
-  const ctx: ReloadContext = { speaker, log, kube, file: config, ownership: running ? JSON.stringify(running.ownership) : '' };
+  const datapath = fib ? new Datapath(config.datapath, (running?.config ?? config).node.podNetworks, speaker, log.child({ comp: 'datapath' }), undefined, config.datapath.pinDir) : null;
+  const ctx: ReloadContext = { speaker, log, kube, datapath, file: config, ownership: running ? JSON.stringify(running.ownership) : '' };
   // First, so /healthz and /readyz answer (503 with the reason) while the rest starts.
   const metrics = await startMetrics(config.metrics, speaker, log, { version: version() });
   kube?.attachMetrics(metrics.metrics);
   const control = new ControlServer(
     config.control.socket,
     {
-      status: () => ({ ...(speaker.status(version()) as object), ...(kube ? { kubernetes: kube.status() } : {}) }),
+      status: () => ({
+        ...(speaker.status(version()) as object),
+        datapath: datapath ? { mode: datapath.mode, reason: datapath.status().reason } : { mode: 'legacy', reason: 'kernel not programmed (--no-fib)' },
+        ...(kube ? { kubernetes: kube.status() } : {}),
+      }),
+      datapath: () => (datapath ? { ...datapath.status(), routeCounters: datapath.routeCounters() } : { mode: 'legacy', reason: 'kernel not programmed (--no-fib)', interfaces: [], routes: 0, findings: [] }),
       neighbors: (p) => speaker.neighbors(typeof p.peer === 'string' ? p.peer : undefined),
       rib: (p) => speaker.rib({ ...(typeof p.prefix === 'string' ? { prefix: p.prefix } : {}), ...(typeof p.limit === 'number' ? { limit: p.limit } : {}) }),
       fib: () => speaker.fibCounters(),
@@ -101,6 +122,10 @@ async function main(argv: string[]): Promise<number> {
     config.control.group,
   );
   await speaker.start();
+  if (datapath) {
+    await datapath.start();
+    datapath.attachMetrics(metrics.metrics);
+  }
   await control.start();
   await metrics.started();
   if (kube) {
@@ -124,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
     sdNotify(`STOPPING=1\nSTATUS=shutting down (${signal})`);
     void (async () => {
       kube?.stop();
+      datapath?.stop();
       await speaker.stop(`rackrouted shutting down (${signal})`);
       await control.stop();
       await metrics.stop();
@@ -167,6 +193,7 @@ interface ReloadContext {
   speaker: Speaker;
   log: Logger;
   kube: KubernetesService | null;
+  datapath: Datapath | null;
   /** The configuration file as last loaded (without what Kubernetes adds). */
   file: Config;
   /** The ownership table last sent to the engine (JSON), to skip re-sending an equal one. */
@@ -264,6 +291,7 @@ async function reload(configPath: string, ctx: ReloadContext, metrics: MetricsSe
   if (dryRun) return { applied: false, plan: { ...plan(diffConfig(speaker.config, config)), routes: await speaker.policyPreview(config) } };
   ctx.file = file;
   ctx.kube?.setConfig(file.kubernetes);
+  ctx.datapath?.setConfig(config.datapath, config.node.podNetworks);
   const d = composed ? await applyComposed(ctx, composed) : await speaker.reload(config);
   await metrics.reloaded(config, d);
   const summary = d.peers.filter((p) => p.kind !== 'unchanged').map((p) => `${p.name}: ${p.kind}`);

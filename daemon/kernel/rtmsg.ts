@@ -48,6 +48,8 @@ const NHA_GROUP = 2;
 const NHA_OIF = 5;
 const NHA_GATEWAY = 6;
 const IFLA_IFNAME = 3;
+const IFLA_MTU = 4;
+const IFLA_LINK = 5;
 const IFF_UP = 0x1;
 const IFF_RUNNING = 0x40;
 const RTN_UNICAST = 1;
@@ -341,18 +343,28 @@ export interface LinkState {
   name: string;
   /** IFF_UP and IFF_RUNNING (carrier): next hops through it are usable. */
   up: boolean;
+  /** ifi_type (ARPHRD_*: 1 Ethernet, 772 loopback, ...). */
+  type?: number;
+  mtu?: number;
+  /** IFLA_LINK: the peer's ifindex for a veth (in its namespace), absent for a physical device. */
+  link?: number;
 }
 
 /** Decodes an RTM_NEWLINK/DELLINK body (struct ifinfomsg + IFLA_IFNAME). */
 export function parseLink(body: Buffer): LinkState | null {
   if (body.length < 16) return null;
+  const ifiType = body.readUInt16LE(2);
   const ifindex = body.readInt32LE(4);
   const flags = body.readUInt32LE(8);
   let name = '';
+  let mtu: number | undefined;
+  let link: number | undefined;
   eachAttr(body, 16, (type, data) => {
     if (type === IFLA_IFNAME) name = data.toString('utf8').replace(/\0+$/, '');
+    else if (type === IFLA_MTU && data.length >= 4) mtu = data.readUInt32LE(0);
+    else if (type === IFLA_LINK && data.length >= 4) link = data.readUInt32LE(0);
   });
-  return { ifindex, name, up: (flags & IFF_UP) !== 0 && (flags & IFF_RUNNING) !== 0 };
+  return { ifindex, name, up: (flags & IFF_UP) !== 0 && (flags & IFF_RUNNING) !== 0, type: ifiType, ...(mtu !== undefined ? { mtu } : {}), ...(link !== undefined ? { link } : {}) };
 }
 
 /** Dump request bodies. */

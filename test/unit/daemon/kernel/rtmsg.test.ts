@@ -52,7 +52,7 @@ test('link state: up needs IFF_UP and IFF_RUNNING', () => {
   const body = Buffer.alloc(16);
   body.writeInt32LE(5, 4);
   body.writeUInt32LE(0x1, 8);
-  assert.deepEqual(m.parseLink(body), { ifindex: 5, name: '', up: false });
+  assert.deepEqual(m.parseLink(body), { ifindex: 5, name: '', up: false, type: 0 });
   body.writeUInt32LE(0x41, 8);
   assert.equal(m.parseLink(body)?.up, true);
 });
