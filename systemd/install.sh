@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 root="${DESTDIR:-}"
 [ -n "$root" ] || [ "$(id -u)" = 0 ] || { echo "install-service: run as root (or set DESTDIR)" >&2; exit 1; }
 [ -f dist/daemon/main.js ] || npx tsc -p .
+# The datapath object (dist/bpf/datapath.o); without clang/libbpf-dev the daemon runs legacy and says so.
+[ -f dist/bpf/datapath.o ] || sh bpf/build.sh
 lib="$root/usr/lib/rackroute"
 mkdir -p "$lib" "$root/usr/sbin" "$root/usr/bin" "$root/etc/rackroute" "$root/etc/systemd/system"
 rm -rf "$lib/dist" "$lib/node_modules"

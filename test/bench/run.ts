@@ -10,7 +10,8 @@
  * table-100k and table-1m, appending to test/bench/results/harness-<date>.jsonl; `--only fib`
  * runs the FIB installation benchmark (test/bench/fib.ts) against `ip -batch`.
  *
- * Flags: --only decode|keepalive|harness|fib   --prefixes N (table size, default 1000000)
+ * `--only datapath` runs test/bench/datapath.ts (iperf3 pod to pod: stack, BPF, VXLAN, with conntrack).
+ * Flags: --only decode|keepalive|harness|fib|datapath   --prefixes N (table size, default 1000000)
  *        --cluster N (one-per-UPDATE workload of decode, default 50000)   --reps N (default 5)
  *        --timeout S (keepalive: give up waiting for the table after S s, default 300)
  *        --workloads a,b (harness: default cluster-5k,cluster-50k,table-100k,table-1m)
@@ -23,8 +24,8 @@ import { fileURLToPath } from 'node:url';
 import type { DecodeResult } from './decode.js';
 import type { GapStats, KeepaliveResult } from './keepalive-gap.js';
 
-type Only = 'decode' | 'keepalive' | 'harness' | 'fib';
-const ONLY: readonly Only[] = ['decode', 'keepalive', 'harness', 'fib'];
+type Only = 'decode' | 'keepalive' | 'harness' | 'fib' | 'datapath';
+const ONLY: readonly Only[] = ['decode', 'keepalive', 'harness', 'fib', 'datapath'];
 
 interface Opts {
   only?: Only;
@@ -133,9 +134,10 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const result: Record<string, unknown> = { meta: meta(), options: o };
   const rows: string[][] = [];
-  if (o.only === 'harness' || o.only === 'fib') {
+  if (o.only === 'harness' || o.only === 'fib' || o.only === 'datapath') {
     if (process.getuid?.() !== 0) throw new Error(`bench: --only ${o.only} needs root (network namespaces)`);
     if (o.only === 'fib') return run(process.execPath, [fileURLToPath(new URL('./fib.js', import.meta.url))]);
+    if (o.only === 'datapath') return run(process.execPath, [fileURLToPath(new URL('./datapath.js', import.meta.url))]);
     process.stdout.write(`\nharness results: ${await harness(o)}\n`);
     return;
   }
