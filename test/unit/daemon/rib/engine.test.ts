@@ -397,3 +397,33 @@ test('kernel changes carry the receive time of the UPDATE that caused them; walk
   assert.deepEqual(down.flatMap((m) => m.stamps ?? []), [0, -1], 'a session going down is no UPDATE');
   assert.equal(down.flatMap((m) => m.changes).length, 2);
 });
+
+test('Kubernetes ownership: enforce refuses a pod CIDR from the wrong node (kept, with the reason), warn accepts and counts, a new node list re-checks stored routes', () => {
+  const h = harness();
+  h.engine.handle({ t: 'local', local: { asn: 65010, routerId: 0x0a000001 } });
+  const nodes = [
+    { name: 'n2', podCidrs: ['10.244.2.0/24'], addresses: ['192.0.2.2'], routerIds: ['192.0.2.2'] },
+    { name: 'n3', podCidrs: ['10.244.3.0/24'], addresses: ['192.0.2.3'], routerIds: ['192.0.2.3'] },
+  ];
+  h.engine.handle({ t: 'ownership', spec: { mode: 'enforce', podNetworks: ['10.244.0.0/16'], nodes } });
+  h.engine.handle({ t: 'peer-up', info: info({ peer: 'n3', session: 1, peerAs: 65010, ebgp: false, peerRouterId: 0xc0000203, remoteAddress: '192.0.2.3' }) });
+  h.out.length = 0;
+  // n3 announces its own CIDR and n2's: the first is accepted, the second refused.
+  h.engine.handle({ t: 'update', peer: 'n3', session: 1, offset: 0, buf: announceBody('10.244.3.0/24', [], [192, 0, 2, 3]), receivedAt: 0 });
+  h.engine.handle({ t: 'update', peer: 'n3', session: 1, offset: 0, buf: announceBody('10.244.2.0/24', [], [192, 0, 2, 3]), receivedAt: 0 });
+  assert.deepEqual(fibOf(h.out).map((f) => f.prefix), ['10.244.3.0/24']);
+  const received = (h.query()['n3'] as unknown as { received: { prefix: string; rejected?: string }[] }).received;
+  assert.match(received.find((r) => r.prefix === '10.244.2.0/24')?.rejected ?? '', /^ownership: 10\.244\.2\.0\/24 belongs to node n2, announced by node n3 \(next hop 192\.0\.2\.3\)/);
+  const stats = h.query('stats') as unknown as { peers: { peer: string; ownershipRejected: number; ownershipWarned: number }[] };
+  assert.equal(stats.peers[0]?.ownershipRejected, 1);
+  // The API now says n3 owns 10.244.2.0/24 too: the stored route is accepted without a new UPDATE.
+  h.out.length = 0;
+  h.engine.handle({ t: 'ownership', spec: { mode: 'enforce', podNetworks: ['10.244.0.0/16'], nodes: [nodes[0]!, { ...nodes[1]!, podCidrs: ['10.244.3.0/24', '10.244.2.0/24'] }].map((n) => (n.name === 'n2' ? { ...n, podCidrs: [] } : n)) } });
+  assert.deepEqual(fibOf(h.out).map((f) => f.prefix), ['10.244.2.0/24']);
+  // warn: a violation is installed, and counted.
+  h.engine.handle({ t: 'ownership', spec: { mode: 'warn', podNetworks: ['10.244.0.0/16'], nodes } });
+  const warned = h.query('stats') as unknown as { peers: { ownershipWarned: number }[] };
+  assert.ok((warned.peers[0]?.ownershipWarned ?? 0) >= 1);
+  const logs = h.out.filter((m) => m.t === 'log' && m.event === 'route.ownership');
+  assert.ok(logs.length >= 1);
+});
