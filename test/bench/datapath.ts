@@ -63,7 +63,9 @@ async function main(): Promise<void> {
     await lab.exec('n2', ['ip', 'route', 'add', '10.0.1.0/31', 'via', LINK.n2[0]]);
     const dir = join(lab.dir, 'bird-tor');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'bird.conf'), bird.renderConfig({ routerId: '10.0.0.100', asn: 65100, exportLearned: true, neighbors: (['n1', 'n2'] as const).map((n, i) => ({ address: LINK[n][1], asn: 4200000001 + i, holdTime: 9 })) }, []));
+    // The ToR forwards between the racks: what it learns goes into its kernel.
+    const torConf = bird.renderConfig({ routerId: '10.0.0.100', asn: 65100, exportLearned: true, neighbors: (['n1', 'n2'] as const).map((n, i) => ({ address: LINK[n][1], asn: 4200000001 + i, holdTime: 9 })) }, []);
+    writeFileSync(join(dir, 'bird.conf'), `${torConf.trimEnd()}\nprotocol kernel kern4 { ipv4 { import none; export where source = RTS_BGP; }; }\n`);
     lab.spawnIn('tor', ['bird', '-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], { logFile: join(dir, 'bird.log') });
     for (const n of ['n1', 'n2'] as const) {
       const pinDir = `/sys/fs/bpf/rackroute-bench-${lab.prefix}-${n}`;
@@ -112,7 +114,8 @@ async function main(): Promise<void> {
       const args = t === 'udp64' ? ['-u', '-l', '64', '-b', '0'] : t === 'tcp4' ? ['-P', '4'] : [];
       const res = await lab.exec(from, ['iperf3', '-c', addr, '-p', '5401', '-t', String(SECONDS), '-O', '1', '-J', ...args], { allowFail: true, timeoutMs: SECONDS * 1000 + 20000 });
       await srv.stop(500);
-      const j = JSON.parse(res.stdout || '{}') as { end?: { sum_received?: { bits_per_second: number }; sum?: { packets: number; lost_packets: number; seconds: number } } };
+      const j = JSON.parse(res.stdout || '{}') as { error?: string; end?: { sum_received?: { bits_per_second: number }; sum?: { packets: number; lost_packets: number; seconds: number } } };
+      if (j.error || !res.stdout) process.stderr.write(`${m} ${t}: iperf3: ${j.error ?? res.stderr}\n`);
       if (t === 'udp64') {
         const s = j.end?.sum;
         return s ? Math.round((s.packets - s.lost_packets) / s.seconds / 100) / 10 : 0;

@@ -113,7 +113,8 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
       const cfg: RackrouteConfig = {
         routerId: LINK[n][1], asn: 4200000000 + i, podNetworks: ['10.244.0.0/16'], originate: [{ prefix: CIDR[n] }],
         peers: [{ name: 'tor', address: LINK[n][0], asn: TOR_AS, localAddress: LINK[n][1], families: ['ipv4-unicast'], holdTime: 9, connectRetry: 1, gracefulRestart: { enabled: true, restartTime: 120 } }],
-        datapath: { enabled: true, interfaces: [uplink.get(n)!, ...(n === 'n1' ? ['lo'] : [])], podInterfaces: [podIf.get(n)!], pinDir },
+        // Pod veths: the node-side ends of links made from the node (…l<N>a); uplinks are …l<N>b.
+        datapath: { enabled: true, interfaces: [uplink.get(n)!, ...(n === 'n1' ? ['lo'] : [])], podInterfaces: [`${lab.prefix}l*a`], pinDir },
         hostMounts: true,
       };
       cfgs.set(n, cfg);
@@ -144,6 +145,15 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
     assert.deepEqual((st.routeCounters ?? []).map((c) => [c.prefix, c.flags]), [[CIDR.n1, 2], [CIDR.n2, 0]]);
     const status = (await callDaemon(nodes.get('n1')!.socket, 'status')) as { datapath: { mode: string } };
     assert.equal(status.datapath.mode, 'bpf');
+  });
+
+  it('attaches to a pod veth that appears while it runs', async () => {
+    await lab.addNamespace('p3');
+    const l = await lab.linkNamespaces('n1', 'p3', { v4: ['10.244.1.65', '10.244.1.66', 26] });
+    const st = await waitFor(() => dp('n1'), { timeoutMs: 6000, what: `${l.ifA} attached`, until: (s) => s.interfaces.some((i) => i.name === l.ifA && i.attached) });
+    assert.equal(st.interfaces.find((i) => i.name === l.ifA)?.role, 'pod');
+    await lab.exec('n1', ['ip', 'link', 'del', l.ifA]);
+    await waitFor(() => dp('n1'), { timeoutMs: 6000, what: `${l.ifA} forgotten`, until: (s) => !s.interfaces.some((i) => i.name === l.ifA) });
   });
 
   it('reports an unsupported device with its reason and leaves it to the stack', async () => {
