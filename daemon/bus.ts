@@ -132,7 +132,7 @@ export type EngineQuery =
   | { kind: 'stats' }
   | { kind: 'why'; address: string }
   /** The datapath's prefixes: what is installed in the kernel and what we originate (at most `limit`). */
-  | { kind: 'installed'; limit: number }
+  | { kind: 'installed'; limit: number; since?: number }
   /** reload --dry-run: what the new config's import policies would accept/refuse differently. */
   | { kind: 'policy-preview'; config: Config };
 

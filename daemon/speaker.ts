@@ -15,6 +15,7 @@ import { parseIp, ipToString, u32ToIpv4, ipv4ToU32 } from '../peers/wire/ip.js';
 import { CeaseSubcode } from '../peers/wire/constants.js';
 import type { FromEngine, LocalInfo, OriginatedPrefix } from './bus.js';
 import type { OwnershipSpec } from './kubernetes/ownership.js';
+import type { InstalledPrefixes } from './datapath/datapath.js';
 import { EngineClient } from './rib/engine-client.js';
 import { nextHopsFor } from './next-hop.js';
 import { FibClient } from './kernel/fib-client.js';
@@ -358,8 +359,8 @@ export class Speaker {
   }
 
   /** Prefixes in the kernel (learned) and originated here, for the datapath's route map. */
-  installedPrefixes(limit: number): Promise<{ installed: string[]; local: string[]; restarting: boolean }> {
-    return this.engine.query({ kind: 'installed', limit }) as Promise<{ installed: string[]; local: string[]; restarting: boolean }>;
+  installedPrefixes(limit: number, since?: number): Promise<InstalledPrefixes> {
+    return this.engine.query({ kind: 'installed', limit, ...(since !== undefined ? { since } : {}) }) as Promise<InstalledPrefixes>;
   }
 
   private removePeer(name: string, message: string, subcode: number): void {

@@ -22,8 +22,17 @@ import { MAX_ROUTES, ROUTE_F_LOCAL, ROUTE_F_NO_FASTPATH, RouteMaps, type Desired
 
 export const OBJECT_PATH = fileURLToPath(new URL('../../bpf/datapath.o', import.meta.url));
 
+/** The route engine's answer: the prefixes, or `unchanged` when its version equals `since`. */
+export interface InstalledPrefixes {
+  version: number;
+  unchanged?: boolean;
+  installed?: string[];
+  local?: string[];
+  restarting: boolean;
+}
+
 export interface PrefixSource {
-  installedPrefixes(limit: number): Promise<{ installed: string[]; local: string[]; restarting: boolean }>;
+  installedPrefixes(limit: number, since?: number): Promise<InstalledPrefixes>;
 }
 
 export interface InterfaceState {
@@ -96,6 +105,10 @@ export class Datapath {
   private metrics: DatapathMetrics | null = null;
   private lastCounters: RouteCounters[] = [];
   private netlink: NetlinkFib | null = null;
+  /** The engine's installed-prefix version our route map reflects; force: resync regardless. */
+  private version = -1;
+  private force = true;
+  private wasRestarting = false;
   private scanning = false;
 
   constructor(
@@ -173,6 +186,7 @@ export class Datapath {
   setConfig(cfg: DatapathConfig, podNetworks: string[]): void {
     this.cfg = cfg;
     this.podNetworks = podNetworks;
+    this.force = true;
     if (this.loaded) {
       void this.scan();
       void this.syncRoutes();
@@ -243,7 +257,22 @@ export class Datapath {
     if (!this.maps || this.syncing) return;
     this.syncing = true;
     try {
-      const { installed, local, restarting } = await this.source.installedPrefixes(MAX_ROUTES * 2);
+      const answer = await this.source.installedPrefixes(MAX_ROUTES * 2, this.force ? undefined : this.version);
+      const { restarting } = answer;
+      // Unchanged RIB: only the counters are read (a 1M-route table is not resent every second).
+      if (answer.unchanged) {
+        // The end of a graceful restart: next time, a full sync drops what was not re-learned.
+        if (this.wasRestarting && !restarting) this.force = true;
+        this.wasRestarting = restarting;
+        this.lastCounters = this.maps.counters();
+        this.metrics?.datapath(this.status(), this.lastCounters);
+        return;
+      }
+      this.wasRestarting = restarting;
+      this.force = false;
+      this.version = answer.version;
+      const installed = answer.installed ?? [];
+      const local = answer.local ?? [];
       const pods = this.podNetworks.map((t) => parseCidr(t)).filter((r): r is { ok: true; cidr: Cidr } => r.ok).map((r) => r.cidr);
       const slow = this.cfg.noFastPath.map((t) => parseCidr(t)).filter((r): r is { ok: true; cidr: Cidr } => r.ok).map((r) => r.cidr);
       const want: DesiredRoute[] = [];
@@ -259,7 +288,10 @@ export class Datapath {
       // A graceful restart keeps the kernel's routes until the peers' End-of-RIB: so do we (and their counters).
       const r = this.maps.sync(want, restarting);
       if (r.added || r.removed || r.changed) this.log.debug({ event: 'datapath.routes', ...r, restarting, size: this.maps.size }, 'datapath: route map synced');
-      if (r.failed) this.log.warn({ event: 'datapath.map', ...r }, `datapath: ${r.failed} route map writes failed (retried next second)`);
+      if (r.failed) {
+        this.force = true;
+        this.log.warn({ event: 'datapath.map', ...r }, `datapath: ${r.failed} route map writes failed (retried next second)`);
+      }
       this.status_.routes = this.maps.size;
       this.status_.mapErrors = this.maps.errors;
       this.lastCounters = this.maps.counters();

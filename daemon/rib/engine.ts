@@ -112,6 +112,8 @@ export class RouteEngine {
   /** Kubernetes route ownership (daemon/kubernetes/ownership.ts); null: not validating. */
   private ownership: OwnershipTable | null = null;
   private ownershipLogged = 0;
+  /** Bumped whenever the installed or originated prefix sets change (the datapath's route map follows). */
+  private installedVersion = 0;
   private policyCtx: PolicyContext | null = null;
   private hostAddresses: string[] = [];
   private maxPrefixCfg = new Map<string, MaxPrefixConfig>();
@@ -262,6 +264,7 @@ export class RouteEngine {
     for (const k of this.originated.keys()) if (!next.has(k) && this.locRib.update(k, LOCAL_PEER_ID, null)) changed.push(k);
     for (const [k, path] of next) if (this.locRib.update(k, LOCAL_PEER_ID, path)) changed.push(k);
     this.originated = next;
+    this.installedVersion++;
     if (this.policyCtx) this.policyCtx = policyContext(this.local.asn, this.hostAddresses, [...next.keys()].map(formatKey));
     this.changed(changed);
   }
@@ -690,8 +693,14 @@ export class RouteEngine {
       if (best && best.peer.id !== LOCAL_PEER_ID) {
         const view = this.locRib.get(k);
         fib.push({ prefix: formatKey(k), nexthops: (view?.nexthops ?? [best.nextHop]).map(fibNextHop) });
-        this.installed.add(k);
-      } else if (this.installed.delete(k)) fib.push({ prefix: formatKey(k), nexthops: [] });
+        if (!this.installed.has(k)) {
+          this.installed.add(k);
+          this.installedVersion++;
+        }
+      } else if (this.installed.delete(k)) {
+        this.installedVersion++;
+        fib.push({ prefix: formatKey(k), nexthops: [] });
+      }
     }
     if (fib.length) {
       this.fibStamps.push(this.fibOut.length, this.receivedAt);
@@ -815,6 +824,9 @@ export class RouteEngine {
   private query(q: EngineQuery): unknown {
     if (q.kind === 'policy-preview') return this.previewPolicy(q.config);
     if (q.kind === 'installed') {
+      const restarting = this.deferring !== null;
+      // Nothing added or removed since the caller's copy: say so instead of sending it all again.
+      if (q.since === this.installedVersion) return { version: this.installedVersion, unchanged: true, restarting };
       const take = (keys: Iterable<PrefixKey>): string[] => {
         const out: string[] = [];
         for (const k of keys) {
@@ -824,7 +836,7 @@ export class RouteEngine {
         return out;
       };
       // While restarting (RFC 4724 §4.1) the kernel still holds routes not re-learned yet.
-      return { installed: take(this.installed), local: take(this.originated.keys()), restarting: this.deferring !== null };
+      return { version: this.installedVersion, installed: take(this.installed), local: take(this.originated.keys()), restarting };
     }
     return answer(
       {

@@ -14,7 +14,7 @@
  * Must not: touch anything but namespaces named with the lab prefix and processes it recorded.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { callDaemon } from '../../daemon/control/client.js';
 import { parse as parseYaml } from 'yaml';
@@ -120,6 +120,12 @@ function sweep(o: Opts): string[] {
     gone.push(name);
   }
   rmSync(stateFile(o), { force: true });
+  // The datapath pins of the lab's daemons (test/support/netns.ts datapathPinDir).
+  for (const d of readdirSync('/sys/fs/bpf')) {
+    if (!d.startsWith(`rackroute-${o.prefix}-`)) continue;
+    rmSync(join('/sys/fs/bpf', d), { recursive: true, force: true });
+    gone.push(`/sys/fs/bpf/${d}`);
+  }
   return gone;
 }
 
@@ -173,7 +179,19 @@ async function throughput(f: Fabric, seconds: number): Promise<Throughput[]> {
   ] as const) await f.lab.exec(n, ['ip', 'route', 'replace', dst, 'via', via]);
   // Across racks: node1 (rack 1, tor1) to node2 (rack 2, tor2), through the spine.
   const host = await iperf(f, 'node1', 'node2', '10.2.2.1', seconds);
+  // Native routing through the kernel stack: the datapath counts pod traffic but leaves it to the
+  // stack (noFastPath over the pod networks); then the BPF fast path.
+  const fastPath = async (on: boolean): Promise<void> => {
+    for (const n of ['node1', 'node2'] as const) {
+      const c = f.nodeConfigs[n];
+      await f.nodes[n].reload({ ...c, datapath: { ...c.datapath, noFastPath: on ? [] : c.podNetworks ?? [] } });
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+  };
+  await fastPath(false);
   const native = await iperf(f, podNs('node1'), podNs('node2'), podV4('node2'), seconds);
+  await fastPath(true);
+  const bpf = await iperf(f, podNs('node1'), podNs('node2'), podV4('node2'), seconds);
   // A VXLAN overlay between the same two nodes, MTU reduced by its 50 bytes of headers.
   const l1 = f.ifName.get('tor1-node1')!.b;
   const l2 = f.ifName.get('tor2-node2')!.b;
@@ -195,8 +213,8 @@ async function throughput(f: Fabric, seconds: number): Promise<Throughput[]> {
   for (const n of ['node1', 'node2']) await f.lab.exec(n, ['ip', 'rule', 'del', 'priority', '100'], { allowFail: true });
   return [
     { name: 'host to host (underlay, the ceiling)', mbps: host },
-    { name: 'pod to pod, native routing (rackroute)', mbps: native },
-    { name: 'pod to pod, native + BPF datapath', mbps: null, note: 'measured by npm run bench -- --only datapath' },
+    { name: 'pod to pod, native routing via the stack', mbps: native },
+    { name: 'pod to pod, native + BPF datapath', mbps: bpf },
     { name: 'pod to pod over VXLAN (MTU 1450)', mbps: podVxlan },
     { name: 'node to node over VXLAN (MTU 1450)', mbps: vxlan },
   ];
@@ -215,7 +233,7 @@ async function up(o: Opts): Promise<void> {
   mkdirSync(o.stateDir, { recursive: true });
   const t0 = Date.now();
   console.log(`building the lab (namespaces ${o.prefix}-*, ${o.topology}): spine (BIRD), tor1 (BIRD), tor2 (FRR), node1..3 (rackrouted), ${o.podsPerNode} pod(s) per node`);
-  const f = await buildFabric(() => undefined, o.prefix, o.podsPerNode);
+  const f = await buildFabric(() => undefined, o.prefix, o.podsPerNode, { datapath: true });
   const state: State = { pid: process.pid, prefix: o.prefix, sockets: Object.fromEntries(NODES.map((n) => [n, f.nodes[n].socket])), links: Object.fromEntries(f.ifName), failed: [] };
   writeFileSync(stateFile(o), JSON.stringify(state));
   await converged(f);
@@ -234,6 +252,14 @@ async function up(o: Opts): Promise<void> {
     for (const t of tp) report.push(`| ${t.name} | ${t.mbps ?? '-'} | ${t.mbps !== null && host > 0 ? (t.mbps / host).toFixed(2) : t.note ?? '-'} |`);
     report.push('', '![throughput](throughput.svg)', '');
   }
+  report.push('## eBPF datapath', '');
+  for (const n of NODES) {
+    const d = (await callDaemon(f.nodes[n].socket, 'datapath', {}, 3000)) as { mode: string; reason: string; outcomes?: Record<string, number>; routeCounters?: { prefix: string; bytes: number }[] };
+    const fast = Object.entries(d.outcomes ?? {}).filter(([k, v]) => k.startsWith('fast:') && v > 0).map(([k, v]) => `${k} ${v}`).join(', ');
+    const busiest = [...(d.routeCounters ?? [])].sort((a, b) => b.bytes - a.bytes)[0];
+    report.push(`- ${n}: ${d.mode} (${d.reason})${fast ? `; ${fast}` : ''}${busiest && busiest.bytes > 0 ? `; busiest prefix ${busiest.prefix}: ${(busiest.bytes / 1e6).toFixed(1)} MB` : ''}`);
+  }
+  report.push('');
   mkdirSync(o.reportDir, { recursive: true });
   writeFileSync(join(o.reportDir, 'report.md'), `${report.join('\n')}\n`);
   if (tp.length) writeFileSync(join(o.reportDir, 'throughput.svg'), throughputChart(tp));
@@ -257,7 +283,8 @@ async function status(o: Opts): Promise<void> {
   const st = requireState(o);
   for (const n of NODES) {
     const r = (await callDaemon(st.sockets[n]!, 'neighbors', {}, 3000)) as { neighbors: { name: string; state: string }[] };
-    console.log(`${n}: ${r.neighbors.map((x) => `${x.name} ${x.state}`).join(', ')}`);
+    const d = (await callDaemon(st.sockets[n]!, 'status', {}, 3000)) as { datapath?: { mode: string } };
+    console.log(`${n}: ${r.neighbors.map((x) => `${x.name} ${x.state}`).join(', ')}; datapath ${d.datapath?.mode ?? '?'}`);
   }
   console.log(`node3 routes:\n${execFileSync('ip', ['-n', ns(o, 'node3'), 'route', 'show', 'proto', '186'], { encoding: 'utf8' }).trim()}`);
   if (st.failed.length) console.log(`failed: ${st.failed.join(', ')}`);

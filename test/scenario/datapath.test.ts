@@ -19,7 +19,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callDaemon } from '../../daemon/control/client.js';
-import { createLab, waitFor, type Lab, type ProcHandle } from '../support/netns.js';
+import { createLab, datapathPinDir, waitFor, type Lab, type ProcHandle } from '../support/netns.js';
 import { kernelGateways } from '../support/fabric.js';
 import { startRackroute, type Rackroute, type RackrouteConfig } from '../support/rackroute.js';
 import * as bird from '../support/peers/bird.js';
@@ -108,7 +108,7 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
     torProc = lab.spawnIn('tor', ['bird', '-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], { logFile: join(dir, 'bird.log') });
     for (const n of ['n1', 'n2'] as const) {
       const i = n === 'n1' ? 1 : 2;
-      const pinDir = `/sys/fs/bpf/rackroute-test-${lab.prefix}-${n}`;
+      const pinDir = datapathPinDir(lab, n);
       pinDirs.push(pinDir);
       const cfg: RackrouteConfig = {
         routerId: LINK[n][1], asn: 4200000000 + i, podNetworks: ['10.244.0.0/16'], originate: [{ prefix: CIDR[n] }],

@@ -23,7 +23,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callDaemon } from '../../daemon/control/client.js';
-import { createLab, type Lab } from './netns.js';
+import { createLab, datapathPinDir, type Lab } from './netns.js';
 import * as bird from './peers/bird.js';
 import * as frr from './peers/frr.js';
 import type { NeighborConfig, Peer, PeerConfig } from './peers/types.js';
@@ -104,6 +104,8 @@ export interface Fabric {
   readonly ifName: Map<string, { a: string; b: string }>;
   /** Every pod, in node order (pod 0 of each node first among its node's). */
   readonly pods: Pod[];
+  /** The config each node's rackrouted was started with (for reloads). */
+  readonly nodeConfigs: Record<NodeName, RackrouteConfig>;
   /** Rewrites tor1's BIRD config with kernel export plus a default route toward the given neighbours. */
   announceDefaultFromTor1(toNeighbors: string[]): Promise<void>;
 }
@@ -126,7 +128,7 @@ function routerConfig(name: RouterName, routerId: string): PeerConfig {
   return { routerId, asn: asnOf(name), neighbors, routes: name === 'spine' ? [{ prefix: SERVICE_PREFIX }] : [], exportLearned: true, connectRetry: 1 };
 }
 
-function nodeConfig(n: NodeName): RackrouteConfig {
+function nodeConfig(lab: Lab, n: NodeName, datapath: boolean): RackrouteConfig {
   const peers: RrPeer[] = uplinksOf(n).flatMap((tor) => {
     const l = link(tor, n);
     return (['v4', 'v6'] as const).map((fam) => ({
@@ -137,6 +139,8 @@ function nodeConfig(n: NodeName): RackrouteConfig {
   return {
     routerId: `192.0.2.${nodeIndex(n)}`, asn: NODE_ASN[n], podNetworks: POD_NETWORKS, peers, logLevel: 'debug',
     originate: [{ prefix: podV4Cidr(n) }, { prefix: podV6Cidr(n) }],
+    // Pod veths are the node-side (…l<N>a) ends of the pod links; uplinks (…l<N>b) are found by address.
+    ...(datapath ? { datapath: { enabled: true, podInterfaces: [`${lab.prefix}l*a`], pinDir: datapathPinDir(lab, n) }, hostMounts: true } : {}),
   };
 }
 
@@ -174,7 +178,7 @@ async function sysctl(lab: Lab, ns: string, settings: string[]): Promise<void> {
 const ECHO_JS = fileURLToPath(new URL('./pod-echo.js', import.meta.url));
 
 /** Builds the namespaces, links and pods, starts every daemon. The caller owns lab.cleanup(). */
-export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string, podsPerNode = 1): Promise<Fabric> {
+export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string, podsPerNode = 1, opts: { datapath?: boolean } = {}): Promise<Fabric> {
   const lab = await createLab(prefix);
   onLab(lab);
   const routers: RouterName[] = ['spine', 'tor1', 'tor2'];
@@ -202,7 +206,7 @@ export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string, po
     bird.start(lab, 'spine', cfgs.spine),
     bird.start(lab, 'tor1', cfgs.tor1),
     frr.start(lab, 'tor2', cfgs.tor2),
-    ...NODES.map((n) => startRackroute(lab, n, nodeConfig(n))),
+    ...NODES.map((n) => startRackroute(lab, n, nodeConfig(lab, n, opts.datapath ?? false))),
   ]);
   await reconfigureBird(lab, spine!, birdFabricConfig(cfgs.spine));
   await reconfigureBird(lab, tor1!, birdFabricConfig(cfgs.tor1));
@@ -212,6 +216,7 @@ export async function buildFabric(onLab: (lab: Lab) => void, prefix?: string, po
     nodes: { node1: rr[0]!, node2: rr[1]!, node3: rr[2]! },
     pods: pods.map(({ ns, node, v4, v6 }) => ({ ns, node, v4, v6 })),
     ifName,
+    nodeConfigs: Object.fromEntries(NODES.map((n) => [n, nodeConfig(lab, n, opts.datapath ?? false)])) as Record<NodeName, RackrouteConfig>,
     announceDefaultFromTor1: (to) => reconfigureBird(lab, tor1!, birdFabricConfig(cfgs.tor1, to)),
   };
 }

@@ -10,7 +10,7 @@
  * lab's namespaces (addresses are configured only there).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { openSync, closeSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,11 @@ export interface LabOptions {
 const STOP_GRACE_MS = 2000;
 const live = new Set<LabImpl>();
 let processHooksInstalled = false;
+
+/** Where a lab daemon keeps its datapath pins (host bpffs; removed by the lab's cleanup). */
+export function datapathPinDir(lab: Lab, node: string): string {
+  return `/sys/fs/bpf/rackroute-${lab.prefix}-${node}`;
+}
 
 /** Creates a lab with a unique prefix ("rr" + 5 random hex chars unless given). */
 export async function createLab(prefix?: string, opts: LabOptions = {}): Promise<Lab> {
@@ -180,6 +185,12 @@ class LabImpl implements Lab {
       }
     }
     if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true });
+    // The datapath's pins of this lab's daemons (datapathPinDir) live in the host's bpffs.
+    try {
+      for (const d of readdirSync('/sys/fs/bpf')) if (d.startsWith(`rackroute-${this.prefix}-`)) rmSync(join('/sys/fs/bpf', d), { recursive: true, force: true });
+    } catch {
+      // no bpffs here
+    }
     live.delete(this);
   }
 }
