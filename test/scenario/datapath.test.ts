@@ -29,6 +29,10 @@ const ECHO_JS = fileURLToPath(new URL('../support/pod-echo.js', import.meta.url)
 const ECHO_PORT = 7007;
 const POD = { n1: '10.244.1.2', n2: '10.244.2.2' } as const;
 const CIDR = { n1: '10.244.1.0/24', n2: '10.244.2.0/24' } as const;
+/** IPv6: the ToR session carries IPv4 only; the nodes originate these and static routes cross the ToR. */
+const CIDR6 = { n1: 'fd00:244:0:1::/64', n2: 'fd00:244:0:2::/64' } as const;
+const POD6 = { n1: 'fd00:244:0:1::2', n2: 'fd00:244:0:2::2' } as const;
+const LINK6 = { n1: ['fd00:0:1::1', 'fd00:0:1::2'], n2: ['fd00:0:2::1', 'fd00:0:2::2'] } as const;
 const LINK = { n1: ['10.0.1.0', '10.0.1.1'], n2: ['10.0.2.0', '10.0.2.1'] } as const;
 type NodeName = 'n1' | 'n2';
 
@@ -56,6 +60,8 @@ function next() {
 }
 next();
 `;
+
+const BLAST6_JS = BLAST_JS.replace("'udp4'", "'udp6'");
 
 function torConfig(): string {
   const base = bird.renderConfig({
@@ -90,9 +96,11 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
       await lab.exec(ns, ['sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1']);
     }
     const uplink = new Map<NodeName, string>();
+    const torIf = new Map<NodeName, string>();
     for (const n of ['n1', 'n2'] as const) {
       const l = await lab.linkNamespaces('tor', n, { v4: [LINK[n][0], LINK[n][1], 31] });
       uplink.set(n, l.ifB);
+      torIf.set(n, l.ifA);
       const p = n === 'n1' ? 'p1' : 'p2';
       const i = n === 'n1' ? 1 : 2;
       const pl = await lab.linkNamespaces(n, p, { v4: [`10.244.${i}.1`, POD[n], 24] });
@@ -102,6 +110,19 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
       await lab.exec(p, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
       await lab.exec(n, ['sysctl', '-q', '-w', `net.ipv6.conf.${pl.ifA}.disable_ipv6=1`]);
     }
+    // IPv6 pods (p1b on n1, p2b on n2) on links of their own, and v6 on the ToR links, routed statically.
+    for (const n of ['n1', 'n2'] as const) {
+      const i = n === 'n1' ? 1 : 2;
+      const pb = `p${i}b`;
+      await lab.addNamespace(pb);
+      await lab.exec(n, ['ip', '-6', 'addr', 'add', `${LINK6[n][1]}/64`, 'dev', uplink.get(n)!, 'nodad']);
+      await lab.exec('tor', ['ip', '-6', 'addr', 'add', `${LINK6[n][0]}/64`, 'dev', torIf.get(n)!, 'nodad']);
+      await lab.linkNamespaces(n, pb, { v6: [`fd00:244:0:${i}::1`, POD6[n], 64] });
+      await lab.exec(pb, ['ip', '-6', 'route', 'add', 'default', 'via', `fd00:244:0:${i}::1`]);
+      await lab.exec(n, ['ip', '-6', 'route', 'add', 'default', 'via', LINK6[n][0]]);
+      await lab.exec('tor', ['ip', '-6', 'route', 'add', CIDR6[n], 'via', LINK6[n][1]]);
+    }
+    await lab.exec('tor', ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
     const dir = join(lab.dir, 'bird-tor');
     await lab.exec('tor', ['mkdir', '-p', dir]);
     writeFileSync(join(dir, 'bird.conf'), torConfig());
@@ -111,7 +132,7 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
       const pinDir = datapathPinDir(lab, n);
       pinDirs.push(pinDir);
       const cfg: RackrouteConfig = {
-        routerId: LINK[n][1], asn: 4200000000 + i, podNetworks: ['10.244.0.0/16'], originate: [{ prefix: CIDR[n] }],
+        routerId: LINK[n][1], asn: 4200000000 + i, podNetworks: ['10.244.0.0/16', 'fd00:244::/48'], originate: [{ prefix: CIDR[n] }, { prefix: CIDR6[n] }],
         peers: [{ name: 'tor', address: LINK[n][0], asn: TOR_AS, localAddress: LINK[n][1], families: ['ipv4-unicast'], holdTime: 9, connectRetry: 1, gracefulRestart: { enabled: true, restartTime: 120 } }],
         // Pod veths: the node-side ends of links made from the node (…l<N>a); uplinks are …l<N>b.
         datapath: { enabled: true, interfaces: [uplink.get(n)!, ...(n === 'n1' ? ['lo'] : [])], podInterfaces: [`${lab.prefix}l*a`], pinDir },
@@ -136,13 +157,13 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
   });
 
   it('runs in bpf mode: uplink and pod veth attached with tcx, learned and local pod CIDRs in the route map', async () => {
-    const st = await waitFor(() => dp('n1'), { timeoutMs: 5000, what: 'n1 route map synced', until: (s) => (s.routeCounters ?? []).length === 2 });
+    const st = await waitFor(() => dp('n1'), { timeoutMs: 5000, what: 'n1 route map synced', until: (s) => (s.routeCounters ?? []).length === 3 });
     assert.equal(st.mode, 'bpf', st.reason);
     assert.equal(st.attach, 'tcx');
     const ifs = Object.fromEntries(st.interfaces.map((i) => [i.name, i]));
     assert.equal(ifs[podIf.get('n1')!]?.attached, true);
     assert.equal(ifs[podIf.get('n1')!]?.role, 'pod');
-    assert.deepEqual((st.routeCounters ?? []).map((c) => [c.prefix, c.flags]), [[CIDR.n1, 2], [CIDR.n2, 0]]);
+    assert.deepEqual((st.routeCounters ?? []).map((c) => [c.prefix, c.flags]), [[CIDR.n1, 2], [CIDR.n2, 0], [CIDR6.n1, 2]]);
     const status = (await callDaemon(nodes.get('n1')!.socket, 'status')) as { datapath: { mode: string } };
     assert.equal(status.datapath.mode, 'bpf');
   });
@@ -222,6 +243,19 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
     const after = st.routeCounters?.find((c) => c.prefix === CIDR.n2);
     assert.equal(after?.routeId, before?.routeId, 'same route id after the restart');
     assert.ok((after?.packets ?? 0) >= (before?.packets ?? 0) + r.end.sum.packets, `counters kept and counting: ${before?.packets} -> ${after?.packets}\n${readFileSync(nodes.get('n1')!.logFile, 'utf8').split('\n').filter((l) => /datapath\.|daemon\.st|gr\./.test(l)).join('\n')}`);
+  });
+
+  it('IPv6: traffic to a local pod CIDR is fast-pathed into the pod and counted', async () => {
+    const before = await dp('n2');
+    const c0 = (before.routeCounters ?? []).find((c) => c.prefix === CIDR6.n2);
+    const N = 1000;
+    await lab.exec('p1b', [process.execPath, '-e', BLAST6_JS, POD6.n2, '9999', String(N), '100']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await dp('n2');
+    const c1 = (after.routeCounters ?? []).find((c) => c.prefix === CIDR6.n2);
+    assert.ok((c1?.packets ?? 0) - (c0?.packets ?? 0) >= N, `${CIDR6.n2} counted: ${c0?.packets} -> ${c1?.packets}`);
+    const d = (k: string): number => (after.outcomes?.[k] ?? 0) - (before.outcomes?.[k] ?? 0);
+    assert.ok(d('fast:redirect-peer') + d('fast:redirect-neigh') >= N, `fast path into the pod: ${JSON.stringify(after.outcomes)}`);
   });
 
   it('forced legacy mode says why and takes the program off the interfaces', async () => {
