@@ -98,6 +98,8 @@ export function compose(file: Config, nodes: readonly NodeInfo[], ownName: strin
         if (p) add(p);
       }
       if (!iAmRr && !members.some((n) => matches(rr, n.labels))) notes.push(`no node matches routeReflectorSelector '${k.routeReflectorSelector}'`);
+      // A reflector re-advertises what it learns (the `defaults` export policy does so only with exportLearned).
+      if (iAmRr) config.node = { ...config.node, exportLearned: true };
     }
     for (const e of own.extraPeers) {
       add({

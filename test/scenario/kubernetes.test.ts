@@ -205,4 +205,24 @@ describe('Kubernetes: pod CIDRs, peers and ownership from the API', () => {
     assert.deepEqual(await flapsOf(1), flaps);
     assert.deepEqual(await kernelPrefixes(lab, 'n1'), routesBefore);
   });
+
+  it('switches to route reflectors by label and reload: clients keep one session, routes are reflected and pass ownership', async () => {
+    await api('/update', { ...spec(1), labels: { 'rackroute.io/mesh': 'true', 'rackroute.io/route-reflector': 'true' } });
+    for (const i of NODES) {
+      const c = cfgOf.get(i)!;
+      const next = { ...c, kubernetes: { ...c.kubernetes, peering: 'route-reflectors' } };
+      cfgOf.set(i, next);
+      await n(i).reload(next);
+    }
+    for (const i of [2, 3]) {
+      await waitFor(() => n(i).neighbors(), { timeoutMs: 15_000, what: `n${i} peers only with the reflector${await evidence(i)}`, until: (l) => l.map((x) => x.name).join() === 'k8s:n1' });
+      await n(i).waitEstablished('k8s:n1', 20_000);
+    }
+    for (const j of [2, 3]) await n(1).waitEstablished(`k8s:n${j}`, 20_000);
+    // n3 learns n2's pod CIDR only through n1, with n2's next hop (RFC 4456 §10) and ORIGINATOR_ID.
+    await waitFor(() => kernelPrefixes(lab, 'n3'), { timeoutMs: 15_000, what: `n3 installs n2's CIDR via the reflector${await evidence(3)}`, until: (have) => have.includes('10.244.12.0/24') && have.includes('fd00:244:0:12::/64') });
+    const got = (await n(3).routes('k8s:n1'))['k8s:n1']?.received.find((r) => r.prefix === '10.244.12.0/24') as { rejected?: string; attrs: { nextHop?: string; originatorId?: string } } | undefined;
+    assert.equal(got?.rejected, undefined);
+    assert.equal(got?.attrs.nextHop, '10.60.2.2');
+  });
 });

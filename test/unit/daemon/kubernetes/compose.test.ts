@@ -39,6 +39,8 @@ test('route reflectors: clients peer only with reflectors; a reflector with ever
   const rr = compose(file({ peering: 'route-reflectors' }), nodes, 'a');
   const gen = rr.config.peers.filter((p) => p.name.startsWith('k8s:'));
   assert.deepEqual(gen.map((p) => [p.name, p.routeReflectorClient]), [['k8s:b', true], ['k8s:c', true], ['k8s:d', true]]);
+  assert.equal(rr.config.node.exportLearned, true, 'a reflector re-advertises what it learns');
+  assert.equal(client.config.node.exportLearned, false);
 });
 
 test('per-node ASN and extra peers from annotations; the file wins on an address conflict', () => {
