@@ -146,6 +146,23 @@ static __always_inline int ports(void *l4, void *data_end, __u8 proto, struct bp
 	return 0;
 }
 
+/*
+ * The FIB's answer for the packet (ingress device, L4 ports for the multipath hash, tot_len 0 so
+ * the kernel checks the GSO packet against the egress MTU): SUCCESS or NO_NEIGH, or -1 after
+ * counting why the stack gets the packet instead.
+ */
+static __always_inline int fib(struct __sk_buff *skb, struct bpf_fib_lookup *p, void *l4, void *data_end, __u8 proto)
+{
+	p->tot_len = 0;
+	p->ifindex = skb->ingress_ifindex;
+	if (ports(l4, data_end, proto, p))
+		return stat(ST_MALFORMED, -1);
+	int rc = bpf_fib_lookup(skb, p, sizeof(*p), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return stat(ST_FIB_BASE + (rc & 15), -1);
+	return rc;
+}
+
 static __always_inline int forward(struct __sk_buff *skb, struct bpf_fib_lookup *p, int rc)
 {
 	void *data = (void *)(long)skb->data;
@@ -196,15 +213,11 @@ static __always_inline int ipv4(struct __sk_buff *skb, void *data, void *data_en
 	p.family = AF_INET;
 	p.tos = ip->tos;
 	p.l4_protocol = ip->protocol;
-	p.tot_len = 0; /* the kernel checks the (GSO) packet against the egress MTU: FRAG_NEEDED */
 	p.ipv4_src = ip->saddr;
 	p.ipv4_dst = ip->daddr;
-	p.ifindex = skb->ingress_ifindex;
-	if (ports(ip + 1, data_end, ip->protocol, &p))
-		return stat(ST_MALFORMED, TC_ACT_OK);
-	int rc = bpf_fib_lookup(skb, &p, sizeof(p), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
-		return stat(ST_FIB_BASE + (rc & 15), TC_ACT_OK);
+	int rc = fib(skb, &p, ip + 1, data_end, ip->protocol);
+	if (rc < 0)
+		return TC_ACT_OK;
 	/* Revalidate after the helper call, then decrement the TTL as ip_decrease_ttl does. */
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -239,15 +252,11 @@ static __always_inline int ipv6(struct __sk_buff *skb, void *data, void *data_en
 	p.family = AF_INET6;
 	p.flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
 	p.l4_protocol = ip6->nexthdr;
-	p.tot_len = 0;
 	__builtin_memcpy(p.ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(p.ipv6_dst, &ip6->daddr, 16);
-	p.ifindex = skb->ingress_ifindex;
-	if (ports(ip6 + 1, data_end, ip6->nexthdr, &p))
-		return stat(ST_MALFORMED, TC_ACT_OK);
-	int rc = bpf_fib_lookup(skb, &p, sizeof(p), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
-		return stat(ST_FIB_BASE + (rc & 15), TC_ACT_OK);
+	int rc = fib(skb, &p, ip6 + 1, data_end, ip6->nexthdr);
+	if (rc < 0)
+		return TC_ACT_OK;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	ip6 = data + sizeof(struct ethhdr);

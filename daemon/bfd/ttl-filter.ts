@@ -1,45 +1,21 @@
 /**
  * The RFC 5881 §5 receive check (GTSM, RFC 5082) for BFD's UDP sockets: Node cannot read a
  * datagram's TTL / Hop Limit (no IP_RECVTTL ancillary data in node:dgram), so a classic BPF
- * socket filter (SO_ATTACH_FILTER, via koffi like daemon/systemd/notify.ts) makes the kernel
+ * socket filter (SO_ATTACH_FILTER, through the socket-option edge daemon/net/sockopt.ts) makes the kernel
  * drop every datagram whose IPv4 TTL or IPv6 Hop Limit is not 255 before it reaches the socket.
  * The filter reads the IP header through the SKF_NET_OFF window, so it works on a plain UDP
  * socket. Input: a bound node:dgram socket. Output: true when the filter is attached. Never
  * throws; touches nothing but the one socket it is given.
  */
 import type dgram from 'node:dgram';
-import koffi from 'koffi';
+import { encodeSockFilter, type SockFilter } from '../net/structs.js';
+import { setFilter } from '../net/sockopt.js';
 
-const SOL_SOCKET = 1;
-const SO_ATTACH_FILTER = 26;
 /** linux/filter.h: loads relative to the network (IP) header. */
 const SKF_NET_OFF = -0x100000;
 const BPF_LD_B_ABS = 0x30;
 const BPF_JEQ_K = 0x15;
 const BPF_RET_K = 0x06;
-
-interface SockFilter {
-  code: number;
-  jt: number;
-  jf: number;
-  k: number;
-}
-
-type SetSockOpt = (fd: number, level: number, name: number, prog: { len: number; filter: SockFilter[] }, len: number) => number;
-
-let api: { setsockopt: SetSockOpt; progSize: number } | null | undefined;
-function load(): typeof api {
-  if (api !== undefined) return api;
-  try {
-    const lib = koffi.load('libc.so.6');
-    const filter = koffi.struct('bfd_sock_filter', { code: 'uint16', jt: 'uint8', jf: 'uint8', k: 'uint32' });
-    const fprog = koffi.struct('bfd_sock_fprog', { len: 'uint16', filter: koffi.pointer(filter) });
-    api = { setsockopt: lib.func('int setsockopt(int, int, int, _In_ bfd_sock_fprog *, uint32_t)') as SetSockOpt, progSize: koffi.sizeof(fprog) };
-  } catch {
-    api = null;
-  }
-  return api;
-}
 
 /** Accept a datagram only when the octet at `offset` of its IP header is 255. */
 export function ttl255Program(family: 4 | 6): SockFilter[] {
@@ -67,13 +43,6 @@ function fdOf(sock: dgram.Socket): number | null {
 
 /** Attaches the TTL/Hop Limit 255 filter to a bound socket; false when it could not. */
 export function requireTtl255(sock: dgram.Socket, family: 4 | 6): boolean {
-  const c = load();
   const fd = fdOf(sock);
-  if (!c || fd === null) return false;
-  const filter = ttl255Program(family);
-  try {
-    return c.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, { len: filter.length, filter }, c.progSize) === 0;
-  } catch {
-    return false;
-  }
+  return fd !== null && setFilter(fd, encodeSockFilter(ttl255Program(family))).ok;
 }

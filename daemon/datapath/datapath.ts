@@ -58,9 +58,9 @@ export interface DatapathStatus {
   mapErrors: number;
 }
 
-/** Metrics the datapath sets (daemon/metrics/registry.ts). */
+/** Where the metrics read the datapath at scrape time (daemon/metrics/registry.ts). */
 export interface DatapathMetrics {
-  datapath(status: DatapathStatus, routes: readonly RouteCounters[]): void;
+  setDatapathSource(read: () => { status: DatapathStatus; routes: readonly RouteCounters[] }): void;
 }
 
 interface Link {
@@ -102,8 +102,6 @@ export class Datapath {
   private readonly interfaces = new Map<string, InterfaceState>();
   private timers: NodeJS.Timeout[] = [];
   private syncing = false;
-  private metrics: DatapathMetrics | null = null;
-  private lastCounters: RouteCounters[] = [];
   private netlink: NetlinkFib | null = null;
   /** The engine's installed-prefix version our route map reflects; force: resync regardless. */
   private version = -1;
@@ -126,15 +124,14 @@ export class Datapath {
     return this.status_.mode;
   }
 
+  /** Counters are read when scraped, not on a timer: nothing per route runs on this thread unasked. */
   attachMetrics(m: DatapathMetrics): void {
-    this.metrics = m;
-    m.datapath(this.status(), this.lastCounters);
+    m.setDatapathSource(() => ({ status: this.status(), routes: this.routeCounters() }));
   }
 
   private legacy(reason: string): void {
     this.status_ = { ...this.status_, mode: 'legacy', reason };
     this.log.warn({ event: 'datapath.mode', mode: 'legacy', reason }, `datapath: legacy host routing (${reason}); the kernel stack forwards pod traffic`);
-    this.metrics?.datapath(this.status(), []);
   }
 
   /** Probe, load, attach; never throws (a failure is legacy mode with its reason). */
@@ -264,8 +261,6 @@ export class Datapath {
         // The end of a graceful restart: next time, a full sync drops what was not re-learned.
         if (this.wasRestarting && !restarting) this.force = true;
         this.wasRestarting = restarting;
-        this.lastCounters = this.maps.counters();
-        this.metrics?.datapath(this.status(), this.lastCounters);
         return;
       }
       this.wasRestarting = restarting;
@@ -294,8 +289,6 @@ export class Datapath {
       }
       this.status_.routes = this.maps.size;
       this.status_.mapErrors = this.maps.errors;
-      this.lastCounters = this.maps.counters();
-      this.metrics?.datapath(this.status(), this.lastCounters);
     } catch (err) {
       this.log.warn({ event: 'datapath.sync', error: String(err) }, `datapath: route sync failed: ${String(err)}`);
     } finally {

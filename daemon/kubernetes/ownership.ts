@@ -99,10 +99,11 @@ export class OwnershipTable {
   check(p: Prefix, from: RouteOrigin): Verdict {
     if (this.mode === 'off') return OK;
     const owner = this.ownerOf(p);
-    const text = formatKey(keyFromBytes(p.afi, p.addr, 0, p.len));
+    // Text only for a verdict that needs it: most routes of a big table are not pod routes.
+    const text = (): string => formatKey(keyFromBytes(p.afi, p.addr, 0, p.len));
     if (!owner) {
       const inPods = this.podNetworks.some((n) => n.afi === p.afi && n.len <= p.len && keyFromBytes(p.afi, p.addr, 0, n.len) === n.key);
-      return inPods ? { ok: false, reason: `no Kubernetes node owns ${text} (inside the pod networks, in no Node's spec.podCIDRs)` } : OK;
+      return inPods ? { ok: false, reason: `no Kubernetes node owns ${text()} (inside the pod networks, in no Node's spec.podCIDRs)` } : OK;
     }
     const nh = ipToString(from.nextHop);
     const claimants: { node: OwnerNode; by: string }[] = [];
@@ -120,8 +121,8 @@ export class OwnershipTable {
     }
     if (claimants.some((c) => c.node === owner)) return OK;
     const other = claimants[0];
-    if (other) return { ok: false, reason: `${text} belongs to node ${owner.name}, announced by node ${other.node.name} (${other.by})` };
-    return { ok: false, reason: `${text} belongs to node ${owner.name}; next hop ${nh} is not one of its addresses and nothing else names it` };
+    if (other) return { ok: false, reason: `${text()} belongs to node ${owner.name}, announced by node ${other.node.name} (${other.by})` };
+    return { ok: false, reason: `${text()} belongs to node ${owner.name}; next hop ${nh} is not one of its addresses and nothing else names it` };
   }
 }
 

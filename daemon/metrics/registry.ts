@@ -187,7 +187,14 @@ export class RackrouteMetrics implements SpeakerObserver {
   private readonly dpRouteBytes = this.counter('rackroute_route_bytes_total', 'Bytes (skb length, L2 included) to each prefix rackroute manages, counted by the datapath program at ingress.', ['prefix']);
   private readonly dpRoutes = this.gauge('rackroute_datapath_routes', 'Prefixes in the datapath\'s route map.');
 
-  /** The datapath's state and counters, pushed by daemon/datapath/datapath.ts after each sync. */
+  private datapathSource: (() => { status: Parameters<RackrouteMetrics['datapath']>[0]; routes: Parameters<RackrouteMetrics['datapath']>[1] }) | null = null;
+
+  /** daemon/datapath/datapath.ts: read at each scrape (the counters are syscalls per route). */
+  setDatapathSource(read: NonNullable<RackrouteMetrics['datapathSource']>): void {
+    this.datapathSource = read;
+  }
+
+  /** The datapath's state and counters, as read at a scrape. */
   datapath(st: { mode: string; reason: string; routes: number; interfaces: readonly { name: string; role: string; attached: boolean }[]; outcomes?: Record<string, number> }, routes: readonly { prefix: string; packets: number; bytes: number }[]): void {
     this.dpMode.reset();
     this.dpMode.set({ mode: st.mode, reason: st.reason }, 1);
@@ -277,6 +284,10 @@ export class RackrouteMetrics implements SpeakerObserver {
     this.collectFib(s.fib === 'disabled' ? 'disabled' : (s.fib as FibStats | null));
     this.collectThreads(s.mainLagMs, s.engine !== null, s.fib);
     this.ready.set(s.ready ? 1 : 0);
+    if (this.datapathSource) {
+      const d = this.datapathSource();
+      this.datapath(d.status, d.routes);
+    }
     setCounter(this.reloadsTotal, [[{ result: 'applied' }, this.reloads.applied], [{ result: 'rejected' }, this.reloads.rejected]]);
   }
 

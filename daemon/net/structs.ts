@@ -197,18 +197,33 @@ class Emitter {
     this.labels.set(name, this.count);
   }
 
-  /** struct sock_filter[]: u16 code, u8 jt, u8 jf, u32 k, little-endian. */
+  /** struct sock_filter[] bytes, jumps resolved. */
   bytes(): Buffer {
     for (const j of this.jumps) this.rows[j.at * 4 + 3] = (this.labels.get(j.to) ?? j.at + 1) - (j.at + 1);
-    const buf = Buffer.alloc(this.rows.length * 2);
-    for (let i = 0; i < this.count; i++) {
-      buf.writeUInt16LE(this.rows[i * 4] ?? 0, i * 8);
-      buf.writeUInt8(this.rows[i * 4 + 1] ?? 0, i * 8 + 2);
-      buf.writeUInt8(this.rows[i * 4 + 2] ?? 0, i * 8 + 3);
-      buf.writeUInt32LE(this.rows[i * 4 + 3] ?? 0, i * 8 + 4);
-    }
-    return buf;
+    const program: SockFilter[] = [];
+    for (let i = 0; i < this.count; i++) program.push({ code: this.rows[i * 4] ?? 0, jt: this.rows[i * 4 + 1] ?? 0, jf: this.rows[i * 4 + 2] ?? 0, k: this.rows[i * 4 + 3] ?? 0 });
+    return encodeSockFilter(program).buf;
   }
+}
+
+/** One classic BPF instruction (linux/filter.h struct sock_filter). */
+export interface SockFilter {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+/** struct sock_filter[]: u16 code, u8 jt, u8 jf, u32 k, little-endian; for sockopt.ts setFilter. */
+export function encodeSockFilter(program: readonly SockFilter[]): { buf: Buffer; count: number } {
+  const buf = Buffer.alloc(program.length * 8);
+  program.forEach((r, i) => {
+    buf.writeUInt16LE(r.code, i * 8);
+    buf.writeUInt8(r.jt, i * 8 + 2);
+    buf.writeUInt8(r.jf, i * 8 + 3);
+    buf.writeUInt32LE(r.k >>> 0, i * 8 + 4);
+  });
+  return { buf, count: program.length };
 }
 
 /**

@@ -24,7 +24,7 @@ import { AttrStore, type StoredAttrs } from './attr-store.js';
 import { AttrSetCache, Ineligible, NextHopTable, Path, type NextHop, type PeerRef } from './path.js';
 import { LocRib, type RibChange } from './loc-rib.js';
 import { OwnershipTable } from '../kubernetes/ownership.js';
-import { AsPathSegType } from '../../peers/wire/constants.js';
+import { originAs } from '../policy/match.js';
 import { baseKey, formatKey, keyAfi, keyToPrefix, prefixKey, type PrefixKey } from './prefix-key.js';
 import { exportPath, LOCAL_PEER_ID, type LocalSpeaker } from './export.js';
 import { Outbound, type OutRoute } from './outbound.js';
@@ -84,10 +84,10 @@ const SLICE = 2048;
 /** Ownership violations logged per ownership table; the rest are only counted. */
 const OWNERSHIP_LOG_LIMIT = 100;
 
-/** The rightmost AS of a path ending in an AS_SEQUENCE (RFC 6811 §2); undefined otherwise. */
-function lastAs(segs: readonly { type: number; asns: readonly number[] }[] | undefined): number | undefined {
-  const last = segs?.[segs.length - 1];
-  return last && last.type === AsPathSegType.AsSequence ? last.asns[last.asns.length - 1] : undefined;
+/** The origin AS (RFC 6811 §2) when the path names one; undefined for an empty path, an AS_SET or a confederation end. */
+function lastAs(segs: PathAttributes['asPath']): number | undefined {
+  const o = originAs(segs, -1);
+  return o >= 0 ? o : undefined;
 }
 
 export class RouteEngine {

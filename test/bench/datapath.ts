@@ -13,19 +13,16 @@
  * Output: a table on stdout and test/bench/results/datapath-<time>.json.
  * Must not: leave namespaces, processes or pins behind.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, datapathPinDir, waitFor, type Lab } from '../support/netns.js';
 import { startRackroute, type Rackroute, type RackrouteConfig } from '../support/rackroute.js';
 import { kernelGateways } from '../support/fabric.js';
-import * as bird from '../support/peers/bird.js';
+import { CIDR, LINK, NODE_AS, POD, TOR_AS, buildTwoNodes, startTor, torConfig } from '../support/two-node.js';
 
 const REPS = Number(process.env['RR_BENCH_REPS'] ?? 3);
 const SECONDS = Number(process.env['RR_BENCH_SECONDS'] ?? 5);
-const POD = { n1: '10.244.1.2', n2: '10.244.2.2' } as const;
-const CIDR = { n1: '10.244.1.0/24', n2: '10.244.2.0/24' } as const;
-const LINK = { n1: ['10.0.1.0', '10.0.1.1'], n2: ['10.0.2.0', '10.0.2.1'] } as const;
 const MODES = ['host', 'stack', 'bpf', 'vxlan', 'stack+ct', 'bpf+ct'] as const;
 const TESTS = ['tcp1', 'tcp4', 'udp64'] as const;
 type Mode = (typeof MODES)[number];
@@ -41,38 +38,18 @@ async function main(): Promise<void> {
   const lab: Lab = await createLab();
   const nodes = new Map<'n1' | 'n2', Rackroute>();
   const cfgs = new Map<'n1' | 'n2', RackrouteConfig>();
-  const pinDirs: string[] = [];
   try {
-    for (const ns of ['tor', 'n1', 'n2', 'p1', 'p2']) {
-      await lab.addNamespace(ns);
-      await lab.exec(ns, ['sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1']);
-    }
-    const uplink = new Map<string, string>();
-    const podIf = new Map<string, string>();
-    for (const n of ['n1', 'n2'] as const) {
-      const l = await lab.linkNamespaces('tor', n, { v4: [LINK[n][0], LINK[n][1], 31] });
-      uplink.set(n, l.ifB);
-      const p = n === 'n1' ? 'p1' : 'p2';
-      const i = n === 'n1' ? 1 : 2;
-      const pl = await lab.linkNamespaces(n, p, { v4: [`10.244.${i}.1`, POD[n], 24] });
-      podIf.set(n, pl.ifA);
-      await lab.exec(p, ['ip', 'route', 'add', 'default', 'via', `10.244.${i}.1`]);
-    }
+    const { uplink, podIf } = await buildTwoNodes(lab);
     // Host to host across the ToR (the underlay; BGP carries only pod CIDRs).
     await lab.exec('n1', ['ip', 'route', 'add', '10.0.2.0/31', 'via', LINK.n1[0]]);
     await lab.exec('n2', ['ip', 'route', 'add', '10.0.1.0/31', 'via', LINK.n2[0]]);
-    const dir = join(lab.dir, 'bird-tor');
-    mkdirSync(dir, { recursive: true });
     // The ToR forwards between the racks: what it learns goes into its kernel.
-    const torConf = bird.renderConfig({ routerId: '10.0.0.100', asn: 65100, exportLearned: true, neighbors: (['n1', 'n2'] as const).map((n, i) => ({ address: LINK[n][1], asn: 4200000001 + i, holdTime: 9 })) }, []);
-    writeFileSync(join(dir, 'bird.conf'), `${torConf.trimEnd()}\nprotocol kernel kern4 { ipv4 { import none; export where source = RTS_BGP; }; }\n`);
-    lab.spawnIn('tor', ['bird', '-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], { logFile: join(dir, 'bird.log') });
+    await startTor(lab, torConfig());
     for (const n of ['n1', 'n2'] as const) {
       const pinDir = datapathPinDir(lab, n);
-      pinDirs.push(pinDir);
       const cfg: RackrouteConfig = {
-        routerId: LINK[n][1], asn: 4200000000 + (n === 'n1' ? 1 : 2), podNetworks: ['10.244.0.0/16'], originate: [{ prefix: CIDR[n] }], logLevel: 'info',
-        peers: [{ name: 'tor', address: LINK[n][0], asn: 65100, localAddress: LINK[n][1], families: ['ipv4-unicast'], holdTime: 9, connectRetry: 1 }],
+        routerId: LINK[n][1], asn: NODE_AS[n], podNetworks: ['10.244.0.0/16'], originate: [{ prefix: CIDR[n] }], logLevel: 'info',
+        peers: [{ name: 'tor', address: LINK[n][0], asn: TOR_AS, localAddress: LINK[n][1], families: ['ipv4-unicast'], holdTime: 9, connectRetry: 1 }],
         datapath: { enabled: true, interfaces: [uplink.get(n)!], podInterfaces: [podIf.get(n)!], pinDir },
         hostMounts: true,
       };
@@ -157,7 +134,6 @@ async function main(): Promise<void> {
   } finally {
     for (const r of nodes.values()) await r.stop().catch(() => undefined);
     await lab.cleanup();
-    for (const d of pinDirs) rmSync(d, { recursive: true, force: true });
   }
 }
 

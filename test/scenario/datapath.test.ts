@@ -15,26 +15,21 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callDaemon } from '../../daemon/control/client.js';
 import { createLab, datapathPinDir, waitFor, type Lab, type ProcHandle } from '../support/netns.js';
 import { kernelGateways } from '../support/fabric.js';
 import { startRackroute, type Rackroute, type RackrouteConfig } from '../support/rackroute.js';
-import * as bird from '../support/peers/bird.js';
+import { CIDR, LINK, NODE_AS, POD, TOR_AS, buildTwoNodes, startTor, torConfig, type NodeName } from '../support/two-node.js';
 
-const TOR_AS = 65100;
 const ECHO_JS = fileURLToPath(new URL('../support/pod-echo.js', import.meta.url));
 const ECHO_PORT = 7007;
-const POD = { n1: '10.244.1.2', n2: '10.244.2.2' } as const;
-const CIDR = { n1: '10.244.1.0/24', n2: '10.244.2.0/24' } as const;
 /** IPv6: the ToR session carries IPv4 only; the nodes originate these and static routes cross the ToR. */
 const CIDR6 = { n1: 'fd00:244:0:1::/64', n2: 'fd00:244:0:2::/64' } as const;
 const POD6 = { n1: 'fd00:244:0:1::2', n2: 'fd00:244:0:2::2' } as const;
 const LINK6 = { n1: ['fd00:0:1::1', 'fd00:0:1::2'], n2: ['fd00:0:2::1', 'fd00:0:2::2'] } as const;
-const LINK = { n1: ['10.0.1.0', '10.0.1.1'], n2: ['10.0.2.0', '10.0.2.1'] } as const;
-type NodeName = 'n1' | 'n2';
 
 interface DpStatus {
   mode: string;
@@ -63,23 +58,12 @@ next();
 
 const BLAST6_JS = BLAST_JS.replace("'udp4'", "'udp6'");
 
-function torConfig(): string {
-  const base = bird.renderConfig({
-    routerId: '10.0.0.100', asn: TOR_AS, exportLearned: true,
-    neighbors: (['n1', 'n2'] as const).map((n, i) => ({ address: LINK[n][1], asn: 4200000001 + i, holdTime: 9 })),
-  }, []);
-  const lines = base.trimEnd().split('\n').map((l) => (/^\s+local as /.test(l) ? `${l}\n  graceful restart on; graceful restart time 30;` : l));
-  lines.push('protocol kernel kern4 { ipv4 { import none; export where source = RTS_BGP; }; persist; }');
-  return `${lines.join('\n')}\n`;
-}
-
 describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks', () => {
   let lab: Lab;
   let torProc: ProcHandle;
   const nodes = new Map<NodeName, Rackroute>();
   const cfgs = new Map<NodeName, RackrouteConfig>();
   const podIf = new Map<NodeName, string>();
-  const pinDirs: string[] = [];
 
   const dp = async (n: NodeName): Promise<DpStatus> => (await callDaemon(nodes.get(n)!.socket, 'datapath', {}, 3000)) as DpStatus;
   const counterOf = async (n: NodeName, prefix: string) => (await dp(n)).routeCounters?.find((c) => c.prefix === prefix);
@@ -91,24 +75,13 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
 
   before(async () => {
     lab = await createLab();
-    for (const ns of ['tor', 'n1', 'n2', 'p1', 'p2']) {
-      await lab.addNamespace(ns);
-      await lab.exec(ns, ['sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1']);
-    }
-    const uplink = new Map<NodeName, string>();
-    const torIf = new Map<NodeName, string>();
+    const { uplink, torIf, podIf: pods } = await buildTwoNodes(lab);
     for (const n of ['n1', 'n2'] as const) {
-      const l = await lab.linkNamespaces('tor', n, { v4: [LINK[n][0], LINK[n][1], 31] });
-      uplink.set(n, l.ifB);
-      torIf.set(n, l.ifA);
       const p = n === 'n1' ? 'p1' : 'p2';
-      const i = n === 'n1' ? 1 : 2;
-      const pl = await lab.linkNamespaces(n, p, { v4: [`10.244.${i}.1`, POD[n], 24] });
-      podIf.set(n, pl.ifA);
-      await lab.exec(p, ['ip', 'route', 'add', 'default', 'via', `10.244.${i}.1`]);
+      podIf.set(n, pods.get(n)!);
       // Only the test's own packets on the pod link: no IPv6 chatter in the byte counts.
       await lab.exec(p, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
-      await lab.exec(n, ['sysctl', '-q', '-w', `net.ipv6.conf.${pl.ifA}.disable_ipv6=1`]);
+      await lab.exec(n, ['sysctl', '-q', '-w', `net.ipv6.conf.${pods.get(n)!}.disable_ipv6=1`]);
     }
     // IPv6 pods (p1b on n1, p2b on n2) on links of their own, and v6 on the ToR links, routed statically.
     for (const n of ['n1', 'n2'] as const) {
@@ -123,16 +96,12 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
       await lab.exec('tor', ['ip', '-6', 'route', 'add', CIDR6[n], 'via', LINK6[n][1]]);
     }
     await lab.exec('tor', ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
-    const dir = join(lab.dir, 'bird-tor');
-    await lab.exec('tor', ['mkdir', '-p', dir]);
-    writeFileSync(join(dir, 'bird.conf'), torConfig());
-    torProc = lab.spawnIn('tor', ['bird', '-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], { logFile: join(dir, 'bird.log') });
+    torProc = (await startTor(lab, torConfig({ gracefulRestartS: 30 }))).proc;
     for (const n of ['n1', 'n2'] as const) {
-      const i = n === 'n1' ? 1 : 2;
+      // Removed with the lab (netns.ts cleanup).
       const pinDir = datapathPinDir(lab, n);
-      pinDirs.push(pinDir);
       const cfg: RackrouteConfig = {
-        routerId: LINK[n][1], asn: 4200000000 + i, podNetworks: ['10.244.0.0/16', 'fd00:244::/48'], originate: [{ prefix: CIDR[n] }, { prefix: CIDR6[n] }],
+        routerId: LINK[n][1], asn: NODE_AS[n], podNetworks: ['10.244.0.0/16', 'fd00:244::/48'], originate: [{ prefix: CIDR[n] }, { prefix: CIDR6[n] }],
         peers: [{ name: 'tor', address: LINK[n][0], asn: TOR_AS, localAddress: LINK[n][1], families: ['ipv4-unicast'], holdTime: 9, connectRetry: 1, gracefulRestart: { enabled: true, restartTime: 120 } }],
         // Pod veths: the node-side ends of links made from the node (…l<N>a); uplinks are …l<N>b.
         datapath: { enabled: true, interfaces: [uplink.get(n)!, ...(n === 'n1' ? ['lo'] : [])], podInterfaces: [`${lab.prefix}l*a`], pinDir },
@@ -153,7 +122,6 @@ describe('eBPF datapath: fast path, per-route counters, restarts and fallbacks',
     for (const r of nodes.values()) await r.stop().catch(() => undefined);
     await torProc?.stop(0);
     await lab?.cleanup();
-    for (const d of pinDirs) rmSync(d, { recursive: true, force: true });
   });
 
   it('runs in bpf mode: uplink and pod veth attached with tcx, learned and local pod CIDRs in the route map', async () => {

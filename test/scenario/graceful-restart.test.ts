@@ -13,34 +13,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callDaemon } from '../../daemon/control/client.js';
 import { createLab, waitFor, type Lab, type ProcHandle } from '../support/netns.js';
 import { kernelGateways } from '../support/fabric.js';
 import { startRackroute, type Rackroute } from '../support/rackroute.js';
-import * as bird from '../support/peers/bird.js';
+import { CIDR, LINK, NODE_AS, POD, TOR_AS, buildTwoNodes, startTor, torConfig, type NodeName } from '../support/two-node.js';
 
 const MAIN_JS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'daemon', 'main.js');
 const RESTARTS = Number(process.env['RR_GR_RESTARTS'] ?? 3);
-const TOR_AS = 65100;
 const BIRD_RESTART_S = 6;
-const POD = { n1: '10.244.1.2', n2: '10.244.2.2' } as const;
-const CIDR = { n1: '10.244.1.0/24', n2: '10.244.2.0/24' } as const;
-const LINK = { n1: ['10.0.1.0', '10.0.1.1'], n2: ['10.0.2.0', '10.0.2.1'] } as const;
-type NodeName = 'n1' | 'n2';
-
-/** BIRD as the ToR: graceful restart on (restart time 6 s), routes exported to its kernel and kept there if BIRD dies. */
-function torConfig(): string {
-  const base = bird.renderConfig({
-    routerId: '10.0.0.100', asn: TOR_AS, exportLearned: true,
-    neighbors: (['n1', 'n2'] as const).map((n, i) => ({ address: LINK[n][1], asn: 4200000001 + i, holdTime: 9 })),
-  }, []);
-  const lines = base.trimEnd().split('\n').map((l) => (/^\s+local as /.test(l) ? `${l}\n  graceful restart on; graceful restart time ${BIRD_RESTART_S};` : l));
-  lines.push('protocol kernel kern4 { ipv4 { import none; export where source = RTS_BGP; }; persist; }');
-  return `${lines.join('\n')}\n`;
-}
 
 describe('graceful restart: pods keep talking while rackrouted and the ToR restart', () => {
   let lab: Lab;
@@ -71,25 +55,12 @@ describe('graceful restart: pods keep talking while rackrouted and the ToR resta
 
   before(async () => {
     lab = await createLab();
-    for (const ns of ['tor', 'n1', 'n2', 'p1', 'p2']) {
-      await lab.addNamespace(ns);
-      await lab.exec(ns, ['sysctl', '-q', '-w', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0', 'net.ipv4.ip_forward=1']);
-    }
+    await buildTwoNodes(lab);
+    // BIRD as the ToR: graceful restart on, routes exported to its kernel and kept there if BIRD dies.
+    torProc = (await startTor(lab, torConfig({ gracefulRestartS: BIRD_RESTART_S }))).proc;
     for (const n of ['n1', 'n2'] as const) {
-      await lab.linkNamespaces('tor', n, { v4: [LINK[n][0], LINK[n][1], 31] });
-      const p = n === 'n1' ? 'p1' : 'p2';
-      const i = n === 'n1' ? 1 : 2;
-      await lab.linkNamespaces(n, p, { v4: [`10.244.${i}.1`, POD[n], 24] });
-      await lab.exec(p, ['ip', 'route', 'add', 'default', 'via', `10.244.${i}.1`]);
-    }
-    const dir = join(lab.dir, 'bird-tor');
-    await lab.exec('tor', ['mkdir', '-p', dir]);
-    writeFileSync(join(dir, 'bird.conf'), torConfig());
-    torProc = lab.spawnIn('tor', ['bird', '-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], { logFile: join(dir, 'bird.log') });
-    for (const n of ['n1', 'n2'] as const) {
-      const i = n === 'n1' ? 1 : 2;
       nodes.set(n, await startRackroute(lab, n, {
-        routerId: LINK[n][1], asn: 4200000000 + i, podNetworks: ['10.244.0.0/16'], originate: [{ prefix: CIDR[n] }],
+        routerId: LINK[n][1], asn: NODE_AS[n], podNetworks: ['10.244.0.0/16'], originate: [{ prefix: CIDR[n] }],
         peers: [{ name: 'tor', address: LINK[n][0], asn: TOR_AS, localAddress: LINK[n][1], families: ['ipv4-unicast'], holdTime: 9, connectRetry: 1, gracefulRestart: { enabled: true, restartTime: 120 } }],
       }));
     }
